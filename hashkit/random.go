@@ -1,0 +1,20 @@
+package hashkit
+
+import "math/rand/v2"
+
+// random is twemproxy's random distribution: every key goes to a node chosen
+// uniformly at random, whatever its hash or weight.
+type random struct {
+	n int
+}
+
+var _ Distribution = random{}
+
+// Pick ignores hash and returns a random node index; -1 when there are no
+// nodes.
+func (r random) Pick(uint32) int {
+	if r.n == 0 {
+		return -1
+	}
+	return rand.IntN(r.n)
+}
