@@ -1,0 +1,96 @@
+package proxy
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/fae-dev/fae/rediscmd"
+	"github.com/fae-dev/fae/resp"
+)
+
+// handle routes one parsed request; raw is its wire form (args alias it). It
+// returns false when the session must stop reading (QUIT).
+func (s *session) handle(args [][]byte, raw []byte) bool {
+	cmd := rediscmd.Lookup(args[0])
+	switch {
+	case cmd == nil:
+		s.pushLocal(resp.AppendError(nil, unknownCommand(args)), false)
+	case !s.auth && !allowedBeforeAuth(cmd.Name):
+		s.pushLocal(resp.AppendError(nil, "NOAUTH Authentication required."), false)
+	case !cmd.ArityOK(len(args)):
+		s.pushLocal(resp.AppendError(nil, "ERR wrong number of arguments for '"+cmd.Name+"' command"), false)
+	case cmd.Kind == rediscmd.Local:
+		return s.local(cmd, args)
+	case cmd.Kind == rediscmd.Unsupported:
+		s.pushLocal(resp.AppendError(nil, "ERR fae does not support '"+cmd.Name+"' ("+cmd.Reason+")"), false)
+	case cmd.Blocking(args):
+		s.pushLocal(resp.AppendError(nil, "ERR fae does not support '"+cmd.Name+"' with BLOCK (blocking command)"), false)
+	case cmd.Kind == rediscmd.Multi:
+		s.multi(cmd, args, raw)
+	default:
+		s.keyed(cmd, args, raw)
+	}
+	return true
+}
+
+func allowedBeforeAuth(name string) bool {
+	return name == "auth" || name == "hello" || name == "quit"
+}
+
+// keyed forwards a Single or SameServer command to the one server that owns
+// all of its keys.
+func (s *session) keyed(cmd *rediscmd.Command, args [][]byte, raw []byte) {
+	s.keys = cmd.Keys(args, s.keys[:0])
+	if len(s.keys) == 0 {
+		s.pushLocal(resp.AppendError(nil, "ERR fae cannot find the key of '"+cmd.Name+"' (check its numkeys argument)"), false)
+		return
+	}
+	si, err := s.p.pick(args[s.keys[0]])
+	if err != nil {
+		s.pushLocal(appendBackendError(nil, err), false)
+		return
+	}
+	for _, k := range s.keys[1:] {
+		sj, err := s.p.pick(args[k])
+		if err != nil {
+			s.pushLocal(appendBackendError(nil, err), false)
+			return
+		}
+		if sj != si {
+			s.pushLocal(resp.AppendError(nil, "CROSSSLOT keys of '"+cmd.Name+
+				"' live on different servers; use a hash tag such as {user:1} to keep them together"), false)
+			return
+		}
+	}
+	s.forward(si, args, raw)
+}
+
+// forward sends the request unchanged to server si.
+func (s *session) forward(si int, args [][]byte, raw []byte) {
+	c := newCall()
+	if raw[0] == '*' {
+		c.Req = append(c.Req[:0], raw...)
+	} else {
+		c.Req = resp.AppendCommand(c.Req[:0], args...) // inline form
+	}
+	s.push(c)
+	s.send(si, &c.Call, args)
+}
+
+func unknownCommand(args [][]byte) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ERR unknown command '%s', with args beginning with: ", clip(args[0]))
+	for _, a := range args[1:] {
+		fmt.Fprintf(&b, "'%s' ", clip(a))
+	}
+	return b.String()
+}
+
+// clip shortens an argument for an error message, as redis does (128 bytes).
+func clip(a []byte) []byte {
+	if len(a) > 128 {
+		a = a[:128]
+	}
+	return bytes.ReplaceAll(a, []byte("\r\n"), []byte(" "))
+}

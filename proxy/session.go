@@ -1,0 +1,234 @@
+package proxy
+
+import (
+	"errors"
+	"net"
+	"slices"
+	"time"
+
+	"github.com/fae-dev/fae/backend"
+	"github.com/fae-dev/fae/resp"
+)
+
+const (
+	readBufMin   = 4 << 10  // a session's first read buffer
+	writeFlushAt = 64 << 10 // the writer flushes at least this often
+	keepBufLimit = 1 << 20  // larger buffers are dropped once empty
+	maxPipeline  = 1024     // pending requests per client before reads block
+)
+
+// session serves one client connection: the reader goroutine (readLoop)
+// parses requests, routes them and queues them on q; the writer goroutine
+// (writeLoop) waits for each queued call in order and writes its reply.
+type session struct {
+	p    *Pool
+	srv  *Server
+	nc   net.Conn
+	id   uint32
+	q    *fifo
+	lim  resp.Limits
+	auth bool // authenticated, or no password is needed
+
+	// reader-only state
+	args       [][]byte
+	keys       []int
+	dirty      []*backend.Conn // connections with unflushed requests
+	scratch    []int           // per-key server index in a split
+	byServ     []int32         // server index -> part index in a split
+	partServer []int32         // part index -> server index in a split
+	name       []byte          // CLIENT SETNAME
+
+	// writer-only state
+	wbuf []byte
+	dead bool // the client connection failed; replies are discarded
+}
+
+func newSession(srv *Server, p *Pool, nc net.Conn, id uint32) *session {
+	return &session{
+		p: p, srv: srv, nc: nc, id: id,
+		q:    newFIFO(maxPipeline),
+		auth: p.cfg.RedisAuth == "",
+	}
+}
+
+// run serves the connection until the client leaves, a protocol error, QUIT,
+// or server shutdown; it returns after both goroutines are done.
+func (s *session) run() {
+	done := make(chan struct{})
+	go func() {
+		s.writeLoop()
+		close(done)
+	}()
+	s.readLoop()
+	s.q.close()
+	<-done
+}
+
+func (s *session) readLoop() {
+	buf := make([]byte, readBufMin)
+	r, w := 0, 0
+	for {
+		for r < w {
+			n, args, err := resp.ParseRequest(buf[r:w], s.args[:0], s.lim)
+			s.args = args
+			if errors.Is(err, resp.ErrIncomplete) {
+				if n > len(buf)-r {
+					buf, r, w = grow(buf, r, w, n)
+				}
+				break
+			}
+			if err != nil {
+				s.flushDirty()
+				s.pushLocal(resp.AppendError(nil, "ERR "+err.Error()), true)
+				return
+			}
+			raw := buf[r : r+n]
+			r += n
+			if len(args) == 0 {
+				continue
+			}
+			if !s.handle(args, raw) {
+				s.flushDirty()
+				return
+			}
+		}
+		s.flushDirty()
+		if r == w {
+			r, w = 0, 0
+			if len(buf) > keepBufLimit {
+				buf = make([]byte, readBufMin)
+			}
+		} else if w == len(buf) {
+			buf, r, w = grow(buf, r, w, 2*(w-r))
+		}
+		n, err := s.nc.Read(buf[w:])
+		w += n
+		if err != nil && n == 0 {
+			return
+		}
+	}
+}
+
+// grow returns a buffer holding buf[r:w] at its start with room for at least
+// need bytes in all.
+func grow(buf []byte, r, w, need int) ([]byte, int, int) {
+	if need <= len(buf) {
+		copy(buf, buf[r:w])
+		return buf, 0, w - r
+	}
+	nb := make([]byte, max(need, 2*len(buf)))
+	copy(nb, buf[r:w])
+	return nb, 0, w - r
+}
+
+// push queues c for the writer, flushing the session's backend requests
+// first if the queue is full (the writer may be waiting for them).
+func (s *session) push(c *call) {
+	s.q.push(c, s.flushDirty)
+}
+
+// pushLocal queues a reply the proxy produced itself.
+func (s *session) pushLocal(reply []byte, closeAfter bool) {
+	c := newCall()
+	c.Reply = append(c.Reply[:0], reply...)
+	c.closeAfter = closeAfter
+	c.markReady()
+	s.push(c)
+}
+
+// send hands a forwarded call to the connection of server si, or executes it
+// in place for a servant.
+func (s *session) send(si int, c *backend.Call, args [][]byte) {
+	sv := s.p.servers[si]
+	if sv.cache != nil {
+		c.Reply = sv.cache.Do(c.Reply[:0], args)
+		c.Done()
+		return
+	}
+	if s.p.cfg.Timeout > 0 {
+		c.Deadline = time.Now().Add(s.p.cfg.Timeout)
+	}
+	conn := sv.be.Conn(s.id)
+	conn.Send(c)
+	if !slices.Contains(s.dirty, conn) {
+		s.dirty = append(s.dirty, conn)
+	}
+}
+
+func (s *session) flushDirty() {
+	for i, c := range s.dirty {
+		c.Flush()
+		s.dirty[i] = nil
+	}
+	s.dirty = s.dirty[:0]
+}
+
+func (s *session) writeLoop() {
+	for {
+		c := s.q.pop(s.flushOut)
+		if c == nil {
+			break
+		}
+		select {
+		case <-c.ready:
+		default:
+			s.flushOut()
+			<-c.ready
+		}
+		if !s.dead {
+			s.wbuf = s.appendReply(s.wbuf, c)
+		}
+		closeAfter := c.closeAfter
+		c.release()
+		if len(s.wbuf) >= writeFlushAt || closeAfter {
+			s.flushOut()
+		}
+		if closeAfter {
+			s.fail()
+		}
+	}
+	s.flushOut()
+	s.nc.Close()
+}
+
+// flushOut writes the buffered replies to the client.
+func (s *session) flushOut() {
+	if len(s.wbuf) == 0 {
+		return
+	}
+	if !s.dead {
+		if _, err := s.nc.Write(s.wbuf); err != nil {
+			s.fail()
+		}
+	}
+	if cap(s.wbuf) > keepBufLimit {
+		s.wbuf = nil
+	} else {
+		s.wbuf = s.wbuf[:0]
+	}
+}
+
+// fail stops the session: later replies are dropped and the reader's next
+// read fails because the connection is closed.
+func (s *session) fail() {
+	s.dead = true
+	s.nc.Close()
+}
+
+// appendReply appends the client-visible reply of a ready call.
+func (s *session) appendReply(dst []byte, c *call) []byte {
+	switch c.merge {
+	case mergeArray:
+		return appendMergedArray(dst, c)
+	case mergeOK, mergeSum:
+		return appendMergedScalar(dst, c)
+	}
+	if c.Err != nil {
+		return appendBackendError(dst, c.Err)
+	}
+	return append(dst, c.Reply...)
+}
+
+func appendBackendError(dst []byte, err error) []byte {
+	return resp.AppendError(dst, "ERR fae: "+err.Error())
+}
