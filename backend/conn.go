@@ -73,8 +73,9 @@ func (c *Conn) Send(call *Call) {
 	c.mu.Unlock()
 }
 
-// Flush writes what Send buffered. When another goroutine is writing it
-// returns at once: that writer takes the new bytes too.
+// Flush makes sure what Send buffered gets written: the connection's writer
+// goroutine wakes and writes everything buffered by then, so requests that
+// several sessions flush at about the same time share one syscall.
 func (c *Conn) Flush() {
 	c.mu.Lock()
 	if c.flushing || len(c.wbuf) == 0 || c.nc == nil {
@@ -82,14 +83,8 @@ func (c *Conn) Flush() {
 		return
 	}
 	c.flushing = true
-	c.writeOnce()
-	if len(c.wbuf) > 0 && c.nc != nil {
-		c.mu.Unlock()
-		c.kick() // the writer goroutine continues; flushing stays claimed
-		return
-	}
-	c.flushing = false
 	c.mu.Unlock()
+	c.kick()
 }
 
 // writeOnce writes the buffered bytes once. Called with mu held and flushing

@@ -3,6 +3,7 @@ package proxy
 import (
 	"errors"
 	"net"
+	"runtime"
 	"slices"
 	"time"
 
@@ -72,8 +73,10 @@ func (s *session) readLoop() {
 			n, args, err := resp.ParseRequest(buf[r:w], s.args[:0], s.lim)
 			s.args = args
 			if errors.Is(err, resp.ErrIncomplete) {
+				// n follows lengths the client declared: grow towards it
+				// geometrically, never allocating ahead of the data.
 				if n > len(buf)-r {
-					buf, r, w = grow(buf, r, w, n)
+					buf, r, w = grow(buf, r, w, min(n, 2*len(buf)))
 				}
 				break
 			}
@@ -172,8 +175,15 @@ func (s *session) writeLoop() {
 		select {
 		case <-c.ready:
 		default:
-			s.flushOut()
-			<-c.ready
+			// let the backend readers run once: more of this batch's
+			// replies may be ready, and they then share one write
+			runtime.Gosched()
+			select {
+			case <-c.ready:
+			default:
+				s.flushOut()
+				<-c.ready
+			}
 		}
 		if !s.dead {
 			s.wbuf = s.appendReply(s.wbuf, c)
