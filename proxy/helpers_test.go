@@ -3,6 +3,8 @@ package proxy
 import (
 	"bufio"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"testing"
@@ -145,4 +147,25 @@ func dialUnix(t *testing.T, path string) *client {
 	}
 	t.Cleanup(func() { nc.Close() })
 	return &client{t: t, nc: nc, r: bufio.NewReader(nc)}
+}
+
+// startRedisB starts a redis-server for a benchmark and returns its address.
+func startRedisB(b *testing.B) string { return testkit.StartRedis(b).Addr }
+
+// startProxyB starts faed on a TOML config for a benchmark.
+func startProxyB(b *testing.B, toml string) string {
+	b.Helper()
+	cfg, err := config.Parse([]byte(toml), "bench.toml", "toml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := srv.Listen(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { srv.Close() })
+	return srv.Addr(cfg.Pools[0].Name).String()
 }

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# bench/idle.sh: memory held by N idle client connections, nutcracker vs faed.
+#
+# It builds faed and bench/idle, starts one redis-server (no persistence) on a
+# free port, writes one twemproxy config (ketama, fnv1a_64, redis: true) twice,
+# differing only in `listen`, and runs nutcracker with one copy and faed with
+# the other, side by side. Then, for each proxy in turn, bench/idle opens N
+# connections, sends one GET on each, reads the reply, holds them WAIT, and
+# reads the proxy's VmRSS. Prints a markdown table on stdout; progress on
+# stderr.
+#
+# Usage: bench/idle.sh             (from anywhere; under a minute)
+# Environment:
+#   N=10000       client connections (the client and each proxy hold N fds;
+#                 the open-file limit must allow it)
+#   WAIT=2s       how long the connections are held before VmRSS is read
+#   FAED_BIN=path use this faed binary instead of building one
+#   NO_FAED=1     measure nutcracker only (faed columns: pending)
+#   KEEP=1        keep the temp dir (configs, logs) and print its path
+set -euo pipefail
+
+N=${N:-10000}
+WAIT=${WAIT:-2s}
+NO_FAED=${NO_FAED:-0}
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/fae-bench-idle.XXXXXX")
+PIDS=()
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "idle.sh: $*"; exit 1; }
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+	if [[ ${KEEP:-0} == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for bin in redis-server redis-cli nutcracker ss go; do
+	command -v "$bin" >/dev/null || die "$bin not found (apt-get install redis-server redis-tools nutcracker iproute2)"
+done
+# Each process needs N fds plus a few; a child inherits this shell's limit.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+(($(ulimit -n) > N + 100)) || die "open-file limit $(ulimit -n) is too low for N=$N"
+
+# free_port prints a loopback TCP port that nothing uses and that this script
+# has not handed out yet, below the kernel's ephemeral range.
+TAKEN=" "
+free_port() {
+	local lo hi p i
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+	hi=$((lo - 1)) lo=20000
+	for ((i = 0; i < 200; i++)); do
+		p=$((lo + RANDOM % (hi - lo)))
+		[[ $TAKEN == *" $p "* ]] && continue
+		ss -Htan "( sport = :$p or dport = :$p )" | grep -q . && continue
+		TAKEN+="$p "
+		echo "$p"
+		return 0
+	done
+	die "no free port found"
+}
+
+# wait_port waits (bounded) until something accepts on 127.0.0.1:$1; $2 is the
+# pid that should be listening, $3 its log.
+wait_port() {
+	local port=$1 pid=$2 logf=$3 i
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$pid" 2>/dev/null || { cat "$logf" >&2 || true; die "pid $pid died before listening on $port"; }
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+		sleep 0.05
+	done
+	cat "$logf" >&2 || true
+	die "nothing listens on 127.0.0.1:$port after 10s"
+}
+
+start() { # start NAME LOGFILE CMD...: runs CMD in the background, records its pid
+	local name=$1 logf=$2
+	shift 2
+	"$@" >"$logf" 2>&1 &
+	PIDS+=($!)
+	LASTPID=$!
+	log "started $name (pid $LASTPID)"
+}
+
+# --- build --------------------------------------------------------------------
+log "building bench/idle"
+(cd "$ROOT" && go build -o "$WORK/idle" ./bench/idle) || die "bench/idle does not build"
+FAED=${FAED_BIN:-}
+if [[ $NO_FAED != 1 && -z $FAED ]]; then
+	FAED=$WORK/faed
+	log "building faed"
+	(cd "$ROOT" && go build -o "$FAED" ./cmd/faed) ||
+		die "faed does not build; NO_FAED=1 measures nutcracker only"
+fi
+
+# --- servers ------------------------------------------------------------------
+RPORT=$(free_port)
+mkdir -p "$WORK/redis"
+start "redis-server :$RPORT" "$WORK/redis.log" redis-server --bind 127.0.0.1 --port "$RPORT" \
+	--save '' --appendonly no --dir "$WORK/redis" --protected-mode no --daemonize no
+wait_port "$RPORT" "$LASTPID" "$WORK/redis.log"
+redis-cli -p "$RPORT" set idle:key value >/dev/null
+
+NC_PORT=$(free_port)
+NC_STATS=$(free_port)
+FAED_PORT=$(free_port)
+
+write_conf() { # write_conf FILE PORT: the same config, listening on PORT
+	cat >"$1" <<-YML
+	idle:
+	  listen: 127.0.0.1:$2
+	  redis: true
+	  hash: fnv1a_64
+	  distribution: ketama
+	  timeout: 2000
+	  server_connections: 1
+	  servers:
+	   - 127.0.0.1:$RPORT:1 redis0
+	YML
+}
+write_conf "$WORK/nutcracker.yml" "$NC_PORT"
+write_conf "$WORK/faed.yml" "$FAED_PORT"
+
+declare -A PORT PID
+start nutcracker "$WORK/nutcracker.log" nutcracker -c "$WORK/nutcracker.yml" -s "$NC_STATS" -a 127.0.0.1
+PID[nutcracker]=$LASTPID PORT[nutcracker]=$NC_PORT
+wait_port "$NC_PORT" "$LASTPID" "$WORK/nutcracker.log"
+TARGETS=(nutcracker)
+if [[ $NO_FAED != 1 ]]; then
+	start faed "$WORK/faed.log" "$FAED" -c "$WORK/faed.yml"
+	PID[faed]=$LASTPID PORT[faed]=$FAED_PORT
+	wait_port "$FAED_PORT" "$LASTPID" "$WORK/faed.log"
+	TARGETS+=(faed)
+fi
+
+# --- measure ------------------------------------------------------------------
+declare -A BEFORE AFTER PER
+for t in "${TARGETS[@]}"; do
+	log "$t: opening $N connections"
+	out=$("$WORK/idle" -addr "127.0.0.1:${PORT[$t]}" -pid "${PID[$t]}" -n "$N" -wait "$WAIT") ||
+		die "$t: $out"
+	BEFORE[$t]=$(sed -n 's/^rss_before_kb=//p' <<<"$out")
+	AFTER[$t]=$(sed -n 's/^rss_kb=//p' <<<"$out")
+	PER[$t]=$(sed -n 's/^per_conn_bytes=//p' <<<"$out")
+	log "$t: VmRSS ${BEFORE[$t]} KiB before, ${AFTER[$t]} KiB with $N connections"
+done
+
+# --- report -------------------------------------------------------------------
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+echo
+echo "VmRSS of each proxy before and while holding $N idle client connections (one GET served on each)"
+echo
+echo "| proxy | VmRSS before (MiB) | VmRSS with $N conns (MiB) | per connection (bytes) |"
+echo "| --- | --: | --: | --: |"
+for t in nutcracker faed; do
+	if [[ -n ${AFTER[$t]:-} ]]; then
+		echo "| $t | $(mib "${BEFORE[$t]}") | $(mib "${AFTER[$t]}") | ${PER[$t]} |"
+	else
+		echo "| $t | pending | pending | pending |"
+	fi
+done
+echo
+if [[ -n ${AFTER[faed]:-} ]]; then
+	echo "faed/nutcracker VmRSS with $N conns: $(awk -v a="${AFTER[faed]}" -v b="${AFTER[nutcracker]}" 'BEGIN { printf "%.2f", a / b }')"
+else
+	echo "faed/nutcracker VmRSS with $N conns: pending"
+fi
