@@ -3,7 +3,6 @@ package proxy
 import (
 	"bytes"
 	"fmt"
-	"strings"
 
 	"github.com/fae-dev/fae/rediscmd"
 	"github.com/fae-dev/fae/resp"
@@ -78,13 +77,21 @@ func (s *session) forward(si int, args [][]byte, raw []byte) {
 	s.send(si, &c.Call, args)
 }
 
+// unknownCommand renders redis-server's reply to an unknown command: the
+// name cut at 128 bytes, then quoted arguments until the list reaches 128
+// bytes (each cut to what is left); CR and LF become spaces.
 func unknownCommand(args [][]byte) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "ERR unknown command '%s', with args beginning with: ", clip(args[0]))
+	var list []byte
 	for _, a := range args[1:] {
-		fmt.Fprintf(&b, "'%s' ", clip(a))
+		if len(list) >= 128 {
+			break
+		}
+		list = append(list, '\'')
+		list = append(list, a[:min(len(a), 128-len(list)+1)]...)
+		list = append(list, '\'', ' ')
 	}
-	return b.String()
+	name := args[0][:min(len(args[0]), 128)]
+	return fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", name, list)
 }
 
 // clip shortens an argument for an error message, as redis does (128 bytes).

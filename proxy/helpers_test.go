@@ -169,3 +169,23 @@ func startProxyB(b *testing.B, toml string) string {
 	b.Cleanup(func() { srv.Close() })
 	return srv.Addr(cfg.Pools[0].Name).String()
 }
+
+// startProxyWith is startProxy with a hook to set Server options before
+// Listen.
+func startProxyWith(t *testing.T, toml string, opt func(*Server)) (*Server, string) {
+	t.Helper()
+	cfg, err := config.Parse([]byte(toml), "test.toml", "toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt(srv)
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv, srv.Addr(cfg.Pools[0].Name).String()
+}

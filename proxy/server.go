@@ -18,17 +18,25 @@ import (
 // Server runs every pool of a config: one listener per pool and a session per
 // client connection. Safe for concurrent use.
 type Server struct {
+	// ParkAfter is how long a client connection may be idle before its
+	// session is parked (see park.go); 0 means DefaultParkAfter and a
+	// negative value disables parking. Set it before Listen.
+	ParkAfter time.Duration
+
 	log     *slog.Logger
 	pools   []*Pool
 	lns     []net.Listener
 	started time.Time
 	nextID  atomic.Uint32
+	tick    atomic.Int64 // advanced by the sweeper every ParkAfter/2
+	parker  *parker
+	quit    chan struct{}
 
-	mu      sync.Mutex
-	conns   map[net.Conn]struct{}
-	clients map[*Pool]int
-	closed  bool
-	wg      sync.WaitGroup // accept loops and sessions
+	mu       sync.Mutex
+	sessions map[net.Conn]*session // running sessions
+	clients  map[*Pool]int         // running and parked
+	closed   bool
+	wg       sync.WaitGroup // accept loops, sweeper and sessions
 }
 
 // ErrProtocol is returned by New for a pool whose protocol faed cannot serve.
@@ -39,7 +47,8 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{log: log, conns: map[net.Conn]struct{}{}, clients: map[*Pool]int{}, started: time.Now()}
+	s := &Server{log: log, sessions: map[net.Conn]*session{}, clients: map[*Pool]int{},
+		started: time.Now(), quit: make(chan struct{})}
 	for _, pc := range cfg.Pools {
 		if pc.Protocol != "redis" {
 			s.closePools()
@@ -65,6 +74,19 @@ func (s *Server) Listen() error {
 		}
 		s.lns = append(s.lns, ln)
 		s.log.Info("listening", "pool", p.cfg.Name, "addr", ln.Addr().String(), "servers", len(p.servers))
+	}
+	if s.ParkAfter == 0 {
+		s.ParkAfter = DefaultParkAfter
+	}
+	if s.ParkAfter > 0 {
+		p, err := newParker(s)
+		if err != nil {
+			s.log.Warn("idle parking disabled", "err", err)
+		} else {
+			s.parker = p
+			s.wg.Add(1)
+			go s.sweep(s.quit)
+		}
 	}
 	for i, ln := range s.lns {
 		s.wg.Add(1)
@@ -134,49 +156,98 @@ func (s *Server) accept(ln net.Listener, p *Pool) {
 			continue
 		}
 		delay = 0
-		if !s.track(nc, p) {
-			continue
+		if tc, ok := nc.(*net.TCPConn); ok {
+			_ = tc.SetNoDelay(true)
 		}
-		s.wg.Add(1)
-		go s.serve(nc, p)
+		if sess := s.track(nc, p); sess != nil {
+			go s.serve(sess)
+		}
 	}
 }
 
-// track registers a client connection; it refuses one over the pool's
-// client_connections limit (with an error reply) or after Close.
-func (s *Server) track(nc net.Conn, p *Pool) bool {
+// track registers a new client connection and returns its session; it
+// refuses one over the pool's client_connections limit (with an error reply)
+// or after Close.
+func (s *Server) track(nc net.Conn, p *Pool) *session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		nc.Close()
-		return false
+		return nil
 	}
 	if max := p.cfg.ClientConnections; max > 0 && s.clients[p] >= max {
 		_ = nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 		_, _ = nc.Write([]byte("-ERR max number of clients reached\r\n"))
 		nc.Close()
-		return false
+		return nil
 	}
-	s.conns[nc] = struct{}{}
+	sess := newSession(s, p, nc, s.nextID.Add(1))
+	sess.active.Store(s.tick.Load())
+	s.sessions[nc] = sess
 	s.clients[p]++
-	return true
+	s.wg.Add(1)
+	return sess
 }
 
-func (s *Server) serve(nc net.Conn, p *Pool) {
+// serve runs a session until it ends or is parked.
+func (s *Server) serve(sess *session) {
 	defer s.wg.Done()
-	if tc, ok := nc.(*net.TCPConn); ok {
-		_ = tc.SetNoDelay(true)
-	}
-	newSession(s, p, nc, s.nextID.Add(1)).run()
-	nc.Close()
+	nc := sess.nc
+	parked := sess.run()
 	s.mu.Lock()
-	delete(s.conns, nc)
+	delete(s.sessions, nc)
+	s.mu.Unlock()
+	if !parked {
+		nc.Close()
+		s.forget(sess.p)
+	}
+}
+
+// resume restarts a parked session whose connection became readable.
+func (s *Server) resume(sess *session) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		sess.nc.Close()
+		s.forget(sess.p)
+		return
+	}
+	sess.active.Store(s.tick.Load())
+	s.sessions[sess.nc] = sess
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go s.serve(sess)
+}
+
+// forget counts a client of p as gone.
+func (s *Server) forget(p *Pool) {
+	s.mu.Lock()
 	s.clients[p]--
 	s.mu.Unlock()
 }
 
-// Close stops accepting, closes every client connection, waits for the
-// sessions to end and closes the pools. It is idempotent.
+// Clients returns the number of client connections, running and parked.
+func (s *Server) Clients() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.clients {
+		n += c
+	}
+	return n
+}
+
+// Parked returns the number of parked client connections.
+func (s *Server) Parked() int {
+	if s.parker == nil {
+		return 0
+	}
+	return s.parker.count()
+}
+
+// Close stops accepting, closes every client connection (running or
+// parked), waits for the sessions to end and closes the pools. It is
+// idempotent.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -185,13 +256,17 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
+	close(s.quit)
 	for _, ln := range s.lns {
 		ln.Close()
 	}
-	for nc := range s.conns {
+	for nc := range s.sessions {
 		nc.Close()
 	}
 	s.mu.Unlock()
+	if s.parker != nil {
+		s.parker.close()
+	}
 	s.wg.Wait()
 	s.closePools()
 	return nil
@@ -205,14 +280,12 @@ func (s *Server) closePools() {
 
 // info renders the INFO reply for a client of pool p.
 func (s *Server) info(p *Pool) string {
-	s.mu.Lock()
-	clients := len(s.conns)
-	s.mu.Unlock()
+	clients := s.Clients()
 	r := p.ring.Load()
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Server\r\nredis_version:%s\r\nfae_version:%s\r\nredis_mode:proxy\r\nprocess_id:%d\r\nuptime_in_seconds:%d\r\n",
 		redisVersion, Version, os.Getpid(), int(time.Since(s.started).Seconds()))
-	fmt.Fprintf(&b, "\r\n# Clients\r\nconnected_clients:%d\r\n", clients)
+	fmt.Fprintf(&b, "\r\n# Clients\r\nconnected_clients:%d\r\nparked_clients:%d\r\n", clients, s.Parked())
 	fmt.Fprintf(&b, "\r\n# Proxy\r\npool:%s\r\nlisten:%s\r\nhash:%s\r\nhash_tag:%s\r\ndistribution:%s\r\nservers:%d\r\nlive_servers:%d\r\n",
 		p.cfg.Name, p.cfg.Listen, p.cfg.Hash, p.cfg.HashTag, p.cfg.Distribution, len(p.servers), len(r.live))
 	for i, sv := range p.servers {

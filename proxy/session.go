@@ -3,8 +3,10 @@ package proxy
 import (
 	"errors"
 	"net"
+	"os"
 	"runtime"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/fae-dev/fae/backend"
@@ -39,6 +41,11 @@ type session struct {
 	partServer []int32         // part index -> server index in a split
 	name       []byte          // CLIENT SETNAME
 
+	// shared between the reader, the writer and the sweeper
+	active   atomic.Int64 // server tick of the last read
+	parkReq  atomic.Bool  // the sweeper asks this idle session to park
+	inflight atomic.Int32 // requests read whose replies are not written yet
+
 	// writer-only state
 	wbuf []byte
 	dead bool // the client connection failed; replies are discarded
@@ -47,25 +54,43 @@ type session struct {
 func newSession(srv *Server, p *Pool, nc net.Conn, id uint32) *session {
 	return &session{
 		p: p, srv: srv, nc: nc, id: id,
-		q:    newFIFO(maxPipeline),
 		auth: p.cfg.RedisAuth == "",
 	}
 }
 
-// run serves the connection until the client leaves, a protocol error, QUIT,
-// or server shutdown; it returns after both goroutines are done.
-func (s *session) run() {
+// run serves the connection until the client leaves, a protocol error, QUIT
+// or server shutdown (false: the caller closes the connection), or until the
+// session is parked (true: the parker owns the connection now).
+func (s *session) run() (parked bool) {
+	for {
+		if !s.serveOnce() {
+			return false
+		}
+		if p := s.srv.parker; p != nil && p.park(s) {
+			return true // the parker owns s now: touch nothing
+		}
+		_ = s.nc.SetReadDeadline(time.Time{}) // could not park: carry on
+	}
+}
+
+// serveOnce runs the reader here and the writer in a goroutine until the
+// reader stops; it returns true when it stopped to park.
+func (s *session) serveOnce() bool {
+	s.q = newFIFO(maxPipeline)
 	done := make(chan struct{})
 	go func() {
 		s.writeLoop()
 		close(done)
 	}()
-	s.readLoop()
+	parkable := s.readLoop()
 	s.q.close()
 	<-done
+	return parkable
 }
 
-func (s *session) readLoop() {
+// readLoop reads and dispatches requests. It returns true when it stopped
+// because the sweeper asked an idle session to park and nothing is pending.
+func (s *session) readLoop() (parkable bool) {
 	buf := make([]byte, readBufMin)
 	r, w := 0, 0
 	for {
@@ -83,7 +108,7 @@ func (s *session) readLoop() {
 			if err != nil {
 				s.flushDirty()
 				s.pushLocal(resp.AppendError(nil, "ERR "+err.Error()), true)
-				return
+				return false
 			}
 			raw := buf[r : r+n]
 			r += n
@@ -92,7 +117,7 @@ func (s *session) readLoop() {
 			}
 			if !s.handle(args, raw) {
 				s.flushDirty()
-				return
+				return false
 			}
 		}
 		s.flushDirty()
@@ -105,10 +130,21 @@ func (s *session) readLoop() {
 			buf, r, w = grow(buf, r, w, 2*(w-r))
 		}
 		n, err := s.nc.Read(buf[w:])
-		w += n
-		if err != nil && n == 0 {
-			return
+		if n > 0 {
+			w += n
+			s.active.Store(s.srv.tick.Load())
+			continue
 		}
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) || !s.parkReq.Swap(false) {
+			return false
+		}
+		if r == w && s.inflight.Load() == 0 {
+			return true
+		}
+		_ = s.nc.SetReadDeadline(time.Time{}) // busy after all
 	}
 }
 
@@ -127,6 +163,7 @@ func grow(buf []byte, r, w, need int) ([]byte, int, int) {
 // push queues c for the writer, flushing the session's backend requests
 // first if the queue is full (the writer may be waiting for them).
 func (s *session) push(c *call) {
+	s.inflight.Add(1)
 	s.q.push(c, s.flushDirty)
 }
 
@@ -190,6 +227,7 @@ func (s *session) writeLoop() {
 		}
 		closeAfter := c.closeAfter
 		c.release()
+		s.inflight.Add(-1)
 		if len(s.wbuf) >= writeFlushAt || closeAfter {
 			s.flushOut()
 		}
@@ -198,7 +236,6 @@ func (s *session) writeLoop() {
 		}
 	}
 	s.flushOut()
-	s.nc.Close()
 }
 
 // flushOut writes the buffered replies to the client.

@@ -1,0 +1,60 @@
+package proxy
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// Idle sessions are parked (no goroutines) and resume transparently on the
+// next request; a client that closes while parked is counted as gone, and
+// shutdown closes parked connections.
+func TestIdleParking(t *testing.T) {
+	rs := startRedises(t, 2)
+	cfg := poolTOML(rs, "")
+	srv, addr := startProxyWith(t, cfg, func(s *Server) { s.ParkAfter = 40 * time.Millisecond })
+	const n = 50
+	clients := make([]*client, n)
+	for i := range clients {
+		clients[i] = dial(t, addr)
+		clients[i].expect("+OK\r\n", "SET", fmt.Sprintf("park:%d", i), fmt.Sprint(i))
+	}
+	clients[0].expect("+OK\r\n", "CLIENT", "SETNAME", "worker-0")
+	before := runtime.NumGoroutine()
+	eventually(t, 5*time.Second, "all sessions parked", func() bool { return srv.Parked() == n })
+	if after := runtime.NumGoroutine(); after > before-n {
+		t.Errorf("goroutines: %d before parking, %d after; want at least %d fewer", before, after, n)
+	}
+	if got := srv.Clients(); got != n {
+		t.Errorf("clients while parked: got %d, want %d", got, n)
+	}
+	// every parked client is served again, state (client name) kept
+	for i, c := range clients {
+		c.expect(bulk(fmt.Sprint(i)), "GET", fmt.Sprintf("park:%d", i))
+	}
+	clients[0].expect(bulk("worker-0"), "CLIENT", "GETNAME")
+	// pipelined traffic right after resuming keeps its order
+	eventually(t, 5*time.Second, "parked again", func() bool { return srv.Parked() == n })
+	c := clients[1]
+	c.raw("PING\r\nGET park:1\r\nECHO x\r\n")
+	for _, want := range []string{"+PONG\r\n", bulk("1"), bulk("x")} {
+		if got := c.read(); got != want {
+			t.Errorf("after resume: got %q, want %q", got, want)
+		}
+	}
+	// a client closing while parked is forgotten
+	eventually(t, 5*time.Second, "parked again", func() bool { return srv.Parked() == n })
+	clients[2].nc.Close()
+	eventually(t, 5*time.Second, "closed client forgotten", func() bool { return srv.Clients() == n-1 })
+	// shutdown closes parked connections
+	eventually(t, 5*time.Second, "parked again", func() bool { return srv.Parked() == n-1 })
+	srv.Close()
+	_ = clients[3].nc.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := clients[3].r.ReadByte(); err == nil {
+		t.Error("parked connection still open after Close")
+	}
+	if got := srv.Clients(); got != 0 {
+		t.Errorf("clients after Close: got %d, want 0", got)
+	}
+}

@@ -1,0 +1,160 @@
+package lcache
+
+import (
+	"math"
+
+	"github.com/fae-dev/fae/resp"
+)
+
+// expireHandler returns the handler of EXPIRE (seconds, relative), PEXPIRE
+// (millis), EXPIREAT (absolute) or PEXPIREAT (millis and absolute).
+func expireHandler(name string, millis, absolute bool) handler {
+	return func(c *Cache, dst []byte, args [][]byte) []byte {
+		return c.expireGeneric(dst, args, name, millis, absolute)
+	}
+}
+
+// expireGeneric is redis 7.0's expireGenericCommand: options first, then the
+// time, then the key; a deadline already passed deletes the key.
+func (c *Cache) expireGeneric(dst []byte, args [][]byte, name string, millis, absolute bool) []byte {
+	key := args[1]
+	flags, errReply := parseExpireOpts(args[3:])
+	if errReply != "" {
+		return append(dst, errReply...)
+	}
+	now := nowMillis()
+	when, errReply := expireTime(args[2], name, millis, absolute, now)
+	if errReply != "" {
+		return append(dst, errReply...)
+	}
+	s := c.lockKey(key)
+	defer s.Unlock()
+	e, found := c.lookup(key)
+	if !found || !expireAllowed(flags, e.exp, when) {
+		return resp.AppendInt(dst, 0)
+	}
+	if when <= now {
+		c.store.Invalidate(keyString(key))
+	} else {
+		c.put(key, entry{val: e.val, exp: when}, 0)
+	}
+	return resp.AppendInt(dst, 1)
+}
+
+// expireTime converts the time argument of an EXPIRE command into a unix-ms
+// deadline, with redis's overflow checks, or returns the error reply.
+func expireTime(arg []byte, name string, millis, absolute bool, now int64) (int64, string) {
+	when, ok := parseInt(arg)
+	if !ok {
+		return 0, errNotInteger
+	}
+	if !millis {
+		if when > math.MaxInt64/1000 || when < math.MinInt64/1000 {
+			return 0, errExpireTime(name)
+		}
+		when *= 1000
+	}
+	var base int64
+	if !absolute {
+		base = now
+	}
+	if when > math.MaxInt64-base {
+		return 0, errExpireTime(name)
+	}
+	return when + base, ""
+}
+
+// expireAllowed applies the NX, XX, GT and LT conditions to the current
+// deadline cur (0 for none, which counts as infinite) and the new one.
+func expireAllowed(flags int, cur, when int64) bool {
+	switch {
+	case flags&expNX != 0 && cur != 0,
+		flags&expXX != 0 && cur == 0,
+		flags&expGT != 0 && (cur == 0 || when <= cur),
+		flags&expLT != 0 && cur != 0 && when >= cur:
+		return false
+	}
+	return true
+}
+
+// ttlCmd is TTL key.
+func (c *Cache) ttlCmd(dst []byte, args [][]byte) []byte {
+	return c.ttlGeneric(dst, args[1], false)
+}
+
+// pttlCmd is PTTL key.
+func (c *Cache) pttlCmd(dst []byte, args [][]byte) []byte {
+	return c.ttlGeneric(dst, args[1], true)
+}
+
+// ttlGeneric replies -2 for a missing key, -1 for one without TTL, else the
+// time left, in seconds rounded to nearest as redis does, or milliseconds.
+func (c *Cache) ttlGeneric(dst []byte, key []byte, millis bool) []byte {
+	e, ok := c.lookup(key)
+	switch {
+	case !ok:
+		return resp.AppendInt(dst, -2)
+	case e.exp == 0:
+		return resp.AppendInt(dst, -1)
+	}
+	ttl := max(e.exp-nowMillis(), 0)
+	if !millis {
+		ttl = (ttl + 500) / 1000
+	}
+	return resp.AppendInt(dst, ttl)
+}
+
+// persistCmd is PERSIST key.
+func (c *Cache) persistCmd(dst []byte, args [][]byte) []byte {
+	key := args[1]
+	s := c.lockKey(key)
+	defer s.Unlock()
+	e, ok := c.lookup(key)
+	if !ok || e.exp == 0 {
+		return resp.AppendInt(dst, 0)
+	}
+	c.put(key, entry{val: e.val}, 0)
+	return resp.AppendInt(dst, 1)
+}
+
+// getexCmd is GETEX key [EX|PX|EXAT|PXAT t|PERSIST], as redis 7.0: a syntax
+// error first, then a missing key (null, even with a bad time), then the time.
+func (c *Cache) getexCmd(dst []byte, args [][]byte) []byte {
+	key := args[1]
+	o, ok := parseStrOpts(args[2:], false)
+	if !ok {
+		return append(dst, errSyntax...)
+	}
+	if o.flags == 0 {
+		return c.getCmd(dst, args)
+	}
+	s := c.lockKey(key)
+	defer s.Unlock()
+	e, found := c.lookup(key)
+	if !found {
+		return resp.AppendNull(dst)
+	}
+	now := nowMillis()
+	var when int64
+	if o.flags&optExpire != 0 {
+		var errReply string
+		if when, errReply = o.deadline(now, "getex"); errReply != "" {
+			return append(dst, errReply...)
+		}
+	}
+	c.getexApply(key, e, o.flags, when, now)
+	return resp.AppendBulk(dst, e.val)
+}
+
+// getexApply changes the TTL of key, whose entry is e, as GETEX's options
+// ask: an absolute deadline already passed deletes it.
+func (c *Cache) getexApply(key []byte, e entry, flags int, when, now int64) {
+	switch {
+	case flags&(optEXAT|optPXAT) != 0 && when <= now:
+		c.store.Invalidate(keyString(key))
+	case flags&optExpire != 0:
+		c.put(key, entry{val: e.val, exp: when}, 0)
+	case flags&optPersist != 0 && e.exp != 0:
+		c.put(key, entry{val: e.val}, 0)
+	}
+}
