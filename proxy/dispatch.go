@@ -79,7 +79,8 @@ func (s *session) forward(si int, args [][]byte, raw []byte) {
 
 // unknownCommand renders redis-server's reply to an unknown command: the
 // name cut at 128 bytes, then quoted arguments until the list reaches 128
-// bytes (each cut to what is left); CR and LF become spaces.
+// bytes (each cut to what is left), each read as a C string (up to a NUL);
+// CR and LF become spaces.
 func unknownCommand(args [][]byte) string {
 	var list []byte
 	for _, a := range args[1:] {
@@ -87,11 +88,19 @@ func unknownCommand(args [][]byte) string {
 			break
 		}
 		list = append(list, '\'')
-		list = append(list, a[:min(len(a), 128-len(list)+1)]...)
+		list = append(list, cString(a[:min(len(a), 128-len(list)+1)])...)
 		list = append(list, '\'', ' ')
 	}
-	name := args[0][:min(len(args[0]), 128)]
+	name := cString(args[0][:min(len(args[0]), 128)])
 	return fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", name, list)
+}
+
+// cString cuts b at its first NUL byte, as C's printf("%s") reads it.
+func cString(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
+	}
+	return b
 }
 
 // clip shortens an argument for an error message, as redis does (128 bytes).

@@ -2,28 +2,33 @@ package proxy
 
 import "sync"
 
-// fifo is the bounded queue between a session's reader and writer. It starts
-// small and grows up to max, so an idle session holds almost nothing.
+// fifo is the bounded queue between a session's reader and its writer. It
+// starts small and grows up to max, so an idle session holds almost nothing.
+//
+// The writer goroutine lives only while there is work: push starts it when
+// the queue goes from idle to busy, and it exits once it finds the queue
+// empty after flushing. So an idle connection costs one goroutine, not two.
 type fifo struct {
-	mu       sync.Mutex
-	notEmpty sync.Cond
-	notFull  sync.Cond
-	buf      []*call
-	head, n  int
-	max      int
-	closed   bool
+	mu      sync.Mutex
+	notFull sync.Cond
+	idle    sync.Cond // signalled when the writer exits
+	buf     []*call
+	head, n int
+	max     int
+	writer  bool // a writer goroutine is running
 }
 
 func newFIFO(max int) *fifo {
 	q := &fifo{max: max}
-	q.notEmpty.L = &q.mu
 	q.notFull.L = &q.mu
+	q.idle.L = &q.mu
 	return q
 }
 
-// push appends c, blocking while the queue holds max calls; before it
-// blocks it calls full (without the lock).
-func (q *fifo) push(c *call, full func()) {
+// push appends c, blocking while the queue holds max calls; before it blocks
+// it calls full (without the lock). It returns true when the caller must
+// start a writer goroutine.
+func (q *fifo) push(c *call, full func()) (startWriter bool) {
 	q.mu.Lock()
 	if q.n == q.max && full != nil {
 		q.mu.Unlock()
@@ -42,27 +47,30 @@ func (q *fifo) push(c *call, full func()) {
 	}
 	q.buf[(q.head+q.n)%len(q.buf)] = c
 	q.n++
-	if q.n == 1 {
-		q.notEmpty.Signal()
-	}
+	startWriter = !q.writer
+	q.writer = true
 	q.mu.Unlock()
+	return startWriter
 }
 
-// pop removes the oldest call. If the queue is empty it calls idle (without
-// the lock) once, then blocks. It returns nil when closed and empty.
-func (q *fifo) pop(idle func()) *call {
+// next removes the oldest call for the writer. When the queue is empty it
+// calls flush (without the lock); if the queue is still empty afterwards the
+// writer must exit: next returns nil and marks the writer gone.
+func (q *fifo) next(flush func()) *call {
 	q.mu.Lock()
-	if q.n == 0 && idle != nil && !q.closed {
+	if q.n == 0 {
 		q.mu.Unlock()
-		idle()
+		flush()
 		q.mu.Lock()
-	}
-	for q.n == 0 {
-		if q.closed {
+		if q.n == 0 {
+			q.writer = false
+			if len(q.buf) > 64 {
+				q.buf, q.head = nil, 0 // give a burst's memory back
+			}
+			q.idle.Broadcast()
 			q.mu.Unlock()
 			return nil
 		}
-		q.notEmpty.Wait()
 	}
 	c := q.buf[q.head]
 	q.buf[q.head] = nil
@@ -71,17 +79,15 @@ func (q *fifo) pop(idle func()) *call {
 	if q.n == q.max-1 {
 		q.notFull.Signal()
 	}
-	if q.n == 0 && len(q.buf) > 64 {
-		q.buf, q.head = nil, 0 // give a burst's memory back
-	}
 	q.mu.Unlock()
 	return c
 }
 
-// close wakes the writer; calls already queued are still popped.
-func (q *fifo) close() {
+// wait blocks until no writer is running: every queued reply is written.
+func (q *fifo) wait() {
 	q.mu.Lock()
-	q.closed = true
-	q.notEmpty.Broadcast()
+	for q.writer {
+		q.idle.Wait()
+	}
 	q.mu.Unlock()
 }

@@ -25,7 +25,9 @@ func (s *session) local(cmd *rediscmd.Command, args [][]byte) bool {
 	closeAfter := false
 	switch cmd.Name {
 	case "ping":
-		if len(args) > 1 {
+		if len(args) > 2 {
+			r = resp.AppendError(r, "ERR wrong number of arguments for 'ping' command")
+		} else if len(args) > 1 {
 			r = resp.AppendBulk(r, args[1])
 		} else {
 			r = resp.AppendSimple(r, "PONG")
@@ -68,9 +70,9 @@ func (s *session) authenticate(r []byte, args [][]byte) []byte {
 }
 
 func selectDB(r []byte, arg []byte) []byte {
-	n, err := strconv.Atoi(string(arg))
+	n, ok := resp.ParseInteger(arg)
 	switch {
-	case err != nil:
+	case !ok || n != int64(int32(n)):
 		return resp.AppendError(r, "ERR value is not an integer or out of range")
 	case n != 0:
 		return resp.AppendError(r, "ERR fae pools serve only database 0 (set redis_db in the pool to choose the backend database)")

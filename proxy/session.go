@@ -54,6 +54,7 @@ type session struct {
 func newSession(srv *Server, p *Pool, nc net.Conn, id uint32) *session {
 	return &session{
 		p: p, srv: srv, nc: nc, id: id,
+		q:    newFIFO(maxPipeline),
 		auth: p.cfg.RedisAuth == "",
 	}
 }
@@ -73,18 +74,11 @@ func (s *session) run() (parked bool) {
 	}
 }
 
-// serveOnce runs the reader here and the writer in a goroutine until the
-// reader stops; it returns true when it stopped to park.
+// serveOnce runs the reader until it stops and waits until every reply is
+// written; it returns true when the reader stopped to park.
 func (s *session) serveOnce() bool {
-	s.q = newFIFO(maxPipeline)
-	done := make(chan struct{})
-	go func() {
-		s.writeLoop()
-		close(done)
-	}()
 	parkable := s.readLoop()
-	s.q.close()
-	<-done
+	s.q.wait()
 	return parkable
 }
 
@@ -164,7 +158,9 @@ func grow(buf []byte, r, w, need int) ([]byte, int, int) {
 // first if the queue is full (the writer may be waiting for them).
 func (s *session) push(c *call) {
 	s.inflight.Add(1)
-	s.q.push(c, s.flushDirty)
+	if s.q.push(c, s.flushDirty) {
+		go s.writeLoop()
+	}
 }
 
 // pushLocal queues a reply the proxy produced itself.
@@ -203,18 +199,22 @@ func (s *session) flushDirty() {
 	s.dirty = s.dirty[:0]
 }
 
+// writeLoop writes replies in request order until the queue is empty and
+// flushed; push starts it again for the next request.
 func (s *session) writeLoop() {
 	for {
-		c := s.q.pop(s.flushOut)
+		c := s.q.next(s.flushOut)
 		if c == nil {
-			break
+			return
 		}
 		select {
 		case <-c.ready:
 		default:
-			// let the backend readers run once: more of this batch's
-			// replies may be ready, and they then share one write
-			runtime.Gosched()
+			if len(s.wbuf) > 0 {
+				// let the backend readers run once: more of this batch's
+				// replies may be ready, and they then share one write
+				runtime.Gosched()
+			}
 			select {
 			case <-c.ready:
 			default:
@@ -235,7 +235,6 @@ func (s *session) writeLoop() {
 			s.fail()
 		}
 	}
-	s.flushOut()
 }
 
 // flushOut writes the buffered replies to the client.

@@ -2,6 +2,11 @@ package resp
 
 // string2ll parses a decimal int64 exactly as redis' string2ll (util.c): an
 // optional '-', no '+', no spaces, no leading zeros, at most 20 bytes.
+// ParseInteger parses s as redis-server parses an integer argument
+// (string2ll): optional '-', no '+', no leading zeros, no spaces, within
+// int64.
+func ParseInteger(s []byte) (int64, bool) { return string2ll(s) }
+
 func string2ll(s []byte) (int64, bool) {
 	if len(s) == 0 || len(s) >= 21 {
 		return 0, false
