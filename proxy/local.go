@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/fae-dev/fae/rediscmd"
@@ -55,14 +54,19 @@ func (s *session) local(cmd *rediscmd.Command, args [][]byte) bool {
 	return !closeAfter
 }
 
+// authenticate implements AUTH [username] password as redis 7 does for its
+// default user, whose password is the pool's redis_auth.
 func (s *session) authenticate(r []byte, args [][]byte) []byte {
+	if len(args) > 2 {
+		return resp.AppendError(r, "ERR syntax error")
+	}
 	want := s.p.cfg.RedisAuth
-	if want == "" {
+	if want == "" && len(args) == 1 {
 		return resp.AppendError(r, "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
 	}
+	userOK := len(args) == 1 || bytes.Equal(args[0], []byte("default"))
 	pass := args[len(args)-1]
-	if len(args) == 2 && !bytes.Equal(args[0], []byte("default")) ||
-		subtle.ConstantTimeCompare(pass, []byte(want)) != 1 {
+	if !userOK || want != "" && subtle.ConstantTimeCompare(pass, []byte(want)) != 1 {
 		return resp.AppendError(r, "WRONGPASS invalid username-password pair or user is disabled.")
 	}
 	s.auth = true
@@ -83,8 +87,8 @@ func selectDB(r []byte, arg []byte) []byte {
 // hello implements HELLO [protover [AUTH user pass] [SETNAME name]] for RESP2.
 func (s *session) hello(r []byte, args [][]byte) []byte {
 	if len(args) > 0 {
-		v, err := strconv.Atoi(string(args[0]))
-		if err != nil {
+		v, ok := resp.ParseInteger(args[0])
+		if !ok {
 			return resp.AppendError(r, "ERR Protocol version is not an integer or out of range")
 		}
 		if v != 2 {
@@ -98,6 +102,9 @@ func (s *session) hello(r []byte, args [][]byte) []byte {
 				}
 				i += 2
 			case opt == "setname" && i+1 < len(args):
+				if !validClientName(args[i+1]) {
+					return resp.AppendError(r, errClientName)
+				}
 				s.name = append(s.name[:0], args[i+1]...)
 				i++
 			default:
@@ -130,10 +137,15 @@ func (s *session) client(r []byte, args [][]byte) []byte {
 	if len(args) == 0 {
 		return resp.AppendError(r, "ERR wrong number of arguments for 'client' command")
 	}
-	switch strings.ToLower(string(args[0])) {
+	sub := strings.ToLower(string(args[0]))
+	wantArgs := map[string]int{"setname": 2, "getname": 1, "id": 1}[sub]
+	if wantArgs > 0 && len(args) != wantArgs {
+		return resp.AppendError(r, "ERR wrong number of arguments for 'client|"+sub+"' command")
+	}
+	switch sub {
 	case "setname":
-		if len(args) != 2 {
-			return resp.AppendError(r, "ERR wrong number of arguments for 'client|setname' command")
+		if !validClientName(args[1]) {
+			return resp.AppendError(r, errClientName)
 		}
 		s.name = append(s.name[:0], args[1]...)
 		return resp.AppendSimple(r, "OK")
@@ -150,6 +162,19 @@ func (s *session) client(r []byte, args [][]byte) []byte {
 	return resp.AppendError(r, fmt.Sprintf("ERR fae does not support 'client %s'", clip(args[0])))
 }
 
+const errClientName = "ERR Client names cannot contain spaces, newlines or special characters."
+
+// validClientName reports whether redis accepts name: printable ASCII
+// without spaces.
+func validClientName(name []byte) bool {
+	for _, c := range name {
+		if c < '!' || c > '~' {
+			return false
+		}
+	}
+	return true
+}
+
 // commandReply answers COMMAND, COMMAND COUNT, COMMAND INFO, COMMAND LIST
 // and COMMAND DOCS from the command table.
 func commandReply(r []byte, args [][]byte) []byte {
@@ -161,7 +186,11 @@ func commandReply(r []byte, args [][]byte) []byte {
 		}
 		return r
 	}
-	switch strings.ToLower(string(args[0])) {
+	sub := strings.ToLower(string(args[0]))
+	if (sub == "count" || sub == "list") && len(args) != 1 {
+		return resp.AppendError(r, "ERR wrong number of arguments for 'command|"+sub+"' command")
+	}
+	switch sub {
 	case "count":
 		return resp.AppendInt(r, int64(len(all)))
 	case "list":
