@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -123,6 +124,9 @@ func (c *Conn) writer() {
 		case <-c.srv.quit:
 			return
 		}
+		// let runnable senders append first: their requests then share
+		// this write (an event loop gets the same effect for free)
+		runtime.Gosched()
 		c.mu.Lock()
 		for len(c.wbuf) > 0 && c.nc != nil {
 			c.writeOnce()

@@ -23,6 +23,7 @@
 #   TESTS="get set mset"  PIPELINES="1 16"
 #   FAED_BIN=path use this faed binary instead of building one
 #   NO_FAED=1     measure direct and nutcracker only (faed columns: pending)
+#   FAED_ARGS=... extra faed flags, e.g. "-threads 2"
 #   KEEP=1        keep the temp dir (configs, logs, raw CSV) and print its path
 set -euo pipefail
 
@@ -33,6 +34,7 @@ KEYSPACE=${KEYSPACE:-100000}
 TESTS=${TESTS:-"get set mset"}
 PIPELINES=${PIPELINES:-"1 16"}
 NO_FAED=${NO_FAED:-0}
+FAED_ARGS=${FAED_ARGS:-}
 NSERVERS=4
 T0=$(date +%s)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -146,7 +148,8 @@ diff "$WORK/nutcracker.yml" "$WORK/faed.yml" >/dev/null && die "configs should d
 start nutcracker "$WORK/nutcracker.log" nutcracker -c "$WORK/nutcracker.yml" -s "$NC_STATS" -a 127.0.0.1
 wait_port "$NC_PORT" "$LASTPID" "$WORK/nutcracker.log"
 if [[ $NO_FAED != 1 ]]; then
-	start faed "$WORK/faed.log" "$FAED" -c "$WORK/faed.yml"
+	# shellcheck disable=SC2086 # FAED_ARGS is a list of flags
+	start faed "$WORK/faed.log" "$FAED" -c "$WORK/faed.yml" $FAED_ARGS
 	wait_port "$FAED_PORT" "$LASTPID" "$WORK/faed.log"
 fi
 
@@ -274,7 +277,7 @@ cell() {
 	echo "$m"
 }
 echo
-echo "redis-benchmark -c $CLIENTS -r $KEYSPACE, median of $R interleaved runs of about ${SECS}s"
+echo "redis-benchmark -c $CLIENTS -r $KEYSPACE, median of $R interleaved runs of about ${SECS}s; faed flags: ${FAED_ARGS:-(defaults)}"
 echo "(requests/s; an MSET request sets 10 keys); $(($(date +%s) - T0))s in all;"
 echo "load average at start $LOAD0, at end $(cut -d' ' -f1-3 /proc/loadavg)"
 echo

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/fae-dev/fae/config"
@@ -23,7 +24,9 @@ func run() int {
 	test := flag.Bool("t", false, "test the config for errors and exit")
 	version := flag.Bool("V", false, "print the version and exit")
 	verbose := flag.Int("v", 5, "log `level` as in nutcracker: 0-11, higher is louder (5 = info)")
+	threads := flag.Int("threads", 0, "`N` goroutine threads (GOMAXPROCS); 0 = the GOMAXPROCS environment variable if set, else half the CPUs (at least 1): faed shares the host with its clients and often its backends")
 	flag.Parse()
+	setThreads(*threads)
 	if *version {
 		fmt.Println("faed", proxy.Version)
 		return 0
@@ -52,7 +55,7 @@ func run() int {
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	log.Info("faed started", "version", proxy.Version, "config", describe(cfg))
+	log.Info("faed started", "version", proxy.Version, "config", describe(cfg), "threads", runtime.GOMAXPROCS(0))
 	s := <-sig
 	log.Info("shutting down", "signal", s.String())
 	srv.Close()
@@ -79,6 +82,19 @@ func describe(cfg *config.Config) string {
 		return "built-in default"
 	}
 	return cfg.File
+}
+
+// setThreads sets GOMAXPROCS: n if positive, else the environment's
+// GOMAXPROCS if set, else half the CPUs. On a host that also runs the
+// application workers (and often the backends), a proxy using every core
+// mostly adds scheduler spinning; see BENCHMARKS.md.
+func setThreads(n int) {
+	switch {
+	case n > 0:
+		runtime.GOMAXPROCS(n)
+	case os.Getenv("GOMAXPROCS") == "":
+		runtime.GOMAXPROCS(max(1, runtime.NumCPU()/2))
+	}
 }
 
 // logLevel maps nutcracker's -v levels onto slog's.
