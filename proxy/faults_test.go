@@ -119,3 +119,35 @@ func TestReconnect(t *testing.T) {
 	owner.Restart()
 	eventually(t, 10*time.Second, "reconnected", func() bool { return c.do("GET", "rc") == "$-1\r\n" })
 }
+
+// Close returns promptly even when a request waits on a server that never
+// answers (no timeout configured).
+func TestCloseWithStuckBackend(t *testing.T) {
+	rs := startRedises(t, 1)
+	srv, addr := startProxy(t, poolTOML(rs, `timeout = 0`))
+	c := dial(t, addr)
+	c.expect("+OK\r\n", "SET", "k", "v")
+	rs[0].Pause()
+	defer rs[0].Resume()
+	c.send("GET", "k")
+	eventually(t, 5*time.Second, "request in flight", func() bool {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		for _, sess := range srv.sessions {
+			if sess.inflight.Load() > 0 {
+				return true
+			}
+		}
+		return false
+	})
+	done := make(chan struct{})
+	go func() {
+		srv.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return with a request stuck on a paused server")
+	}
+}

@@ -246,8 +246,8 @@ func (s *Server) Parked() int {
 }
 
 // Close stops accepting, closes every client connection (running or
-// parked), waits for the sessions to end and closes the pools. It is
-// idempotent.
+// parked), closes the pools (failing calls in flight) and waits for the
+// sessions to end. It is idempotent.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -267,8 +267,10 @@ func (s *Server) Close() error {
 	if s.parker != nil {
 		s.parker.close()
 	}
-	s.wg.Wait()
+	// the clients are gone, so no reply can be delivered any more: fail
+	// what is in flight (a server may never answer) and let sessions end
 	s.closePools()
+	s.wg.Wait()
 	return nil
 }
 
