@@ -13,14 +13,15 @@
 # Environment:
 #   N=10000       client connections (the client and each proxy hold N fds;
 #                 the open-file limit must allow it)
-#   WAIT=2s       how long the connections are held before VmRSS is read
+#   WAIT=5s       how long the connections are held before VmRSS is read
+#                 (faed parks sessions idle for 1s: 5s measures the steady state)
 #   FAED_BIN=path use this faed binary instead of building one
 #   NO_FAED=1     measure nutcracker only (faed columns: pending)
 #   KEEP=1        keep the temp dir (configs, logs) and print its path
 set -euo pipefail
 
 N=${N:-10000}
-WAIT=${WAIT:-2s}
+WAIT=${WAIT:-5s}
 NO_FAED=${NO_FAED:-0}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -187,7 +187,8 @@ func (s *Server) sweep(quit <-chan struct{}) {
 	t := time.NewTicker(s.ParkAfter / 2)
 	defer t.Stop()
 	var lastFree time.Time
-	freedAt := 0 // parked count at the last FreeOSMemory
+	freedAt := 0   // parked count at the last FreeOSMemory
+	lastCount := 0 // parked count at the previous tick
 	for {
 		select {
 		case <-quit:
@@ -203,13 +204,16 @@ func (s *Server) sweep(quit <-chan struct{}) {
 			}
 		}
 		s.mu.Unlock()
-		// give the stacks and buffers of many newly parked sessions back
-		// to the OS (the runtime's scavenger would take minutes)
+		// give the stacks and buffers of newly parked sessions back to the
+		// OS (the runtime's scavenger would take minutes): during a wave
+		// of parking every 1024 sessions, and once more when it settles
 		n := s.parker.count()
 		if n < freedAt {
 			freedAt = n
 		}
-		if n-freedAt >= 1024 && time.Since(lastFree) > freeOSMemoryEvery {
+		grew, settled := n-freedAt, n == lastCount
+		lastCount = n
+		if (grew >= 1024 || grew >= 64 && settled) && time.Since(lastFree) > freeOSMemoryEvery {
 			freedAt, lastFree = n, time.Now()
 			debug.FreeOSMemory()
 		}
