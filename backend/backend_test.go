@@ -16,9 +16,11 @@ import (
 
 // redisConfig is a Config for a redis-server at addr.
 func redisConfig(addr string) Config {
-	return Config{Addr: addr, Scan: resp.ReplyLen, Incomplete: resp.ErrIncomplete,
+	return Config{Addr: addr, Scan: scanRESP, Incomplete: resp.ErrIncomplete,
 		InitOK: func(r []byte) bool { return len(r) > 0 && r[0] != '-' }}
 }
+
+func scanRESP(buf []byte, _ uint8) (int, error) { return resp.ReplyLen(buf) }
 
 // do sends one request and waits for it.
 func do(t *testing.T, c *Conn, deadline time.Duration, args ...string) *Call {

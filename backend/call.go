@@ -16,17 +16,17 @@ type Call struct {
 	Err error
 	// Deadline is when the call times out; zero means never.
 	Deadline time.Time
-	// Scan, when set, overrides the server's scanner for this call's reply
-	// (memcache replies depend on the request).
-	Scan ScanFunc
+	// Hint is passed to the server's ScanFunc for this call's reply: the
+	// shape of a memcache reply depends on the request. Redis ignores it.
+	Hint uint8
 	// Done is called once when Reply or Err is set. Nil means nobody waits.
 	Done func()
 }
 
-// ScanFunc returns the length of the complete reply at the start of buf, or an
-// error: a sentinel meaning "need more bytes" (IncompleteErr in Config) or any
-// other error for a malformed reply.
-type ScanFunc func(buf []byte) (int, error)
+// ScanFunc returns the length of the complete reply at the start of buf to a
+// call with the given Hint, or an error: Config.Incomplete when it needs more
+// bytes, any other error for a malformed reply.
+type ScanFunc func(buf []byte, hint uint8) (int, error)
 
 func (c *Call) finish(err error) {
 	c.Err = err

@@ -212,7 +212,7 @@ func (c *Conn) initConn(nc net.Conn) error {
 		var n int
 		for {
 			var err error
-			if n, err = cfg.Scan(buf); err == nil {
+			if n, err = cfg.Scan(buf, cfg.InitHint); err == nil {
 				break
 			} else if !errors.Is(err, cfg.Incomplete) {
 				return fmt.Errorf("%w: %v", ErrInit, err)
@@ -275,10 +275,8 @@ func (c *Conn) deliver(b []byte, gen uint64) (int, bool) {
 	switch {
 	case head == nil:
 		err = errors.New("reply with no request")
-	case head.Scan != nil:
-		n, err = head.Scan(b)
 	default:
-		n, err = c.srv.cfg.Scan(b)
+		n, err = c.srv.cfg.Scan(b, head.Hint)
 	}
 	if errors.Is(err, c.srv.cfg.Incomplete) {
 		c.mu.Unlock()

@@ -33,6 +33,8 @@ type Config struct {
 	Init [][]byte
 	// InitOK checks one Init reply; nil accepts every reply.
 	InitOK func(reply []byte) bool
+	// InitHint is the scan hint of the Init replies.
+	InitHint uint8
 	// Scan finds the end of a reply. Required.
 	Scan ScanFunc
 	// Incomplete is the error Scan returns when it needs more bytes.

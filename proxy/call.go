@@ -71,7 +71,7 @@ func (c *call) release() {
 		p.release()
 	}
 	c.Req, c.Reply = c.Req[:0], c.Reply[:0]
-	c.Err, c.Scan, c.Deadline = nil, nil, time.Time{}
+	c.Err, c.Hint, c.Deadline = nil, 0, time.Time{}
 	c.parts, c.slots = c.parts[:0], c.slots[:0]
 	c.parent, c.merge, c.name, c.closeAfter, c.local = nil, mergeNone, "", false, false
 	if cap(c.Req) > 64<<10 {

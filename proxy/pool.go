@@ -20,6 +20,7 @@ import (
 // routing takes no lock. Safe for concurrent use.
 type Pool struct {
 	cfg     config.Pool
+	front   frontend
 	hash    hashkit.Func
 	servers []*server
 	ring    atomic.Pointer[ring]
@@ -56,7 +57,7 @@ func NewPool(cfg config.Pool, log *slog.Logger) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pool{cfg: cfg, hash: h, log: log.With("pool", cfg.Name)}
+	p := &Pool{cfg: cfg, hash: h, front: redisFront{}, log: log.With("pool", cfg.Name)}
 	if cfg.Servant != "" {
 		cache, err := lcache.New(lcache.Config{MaxMemory: cfg.ServantMaxMemory})
 		if err != nil {
@@ -89,7 +90,7 @@ func (p *Pool) newServer(sc config.Server) *server {
 		Conns:       p.cfg.ServerConnections,
 		DialTimeout: p.cfg.Timeout,
 		KeepAlive:   p.cfg.TCPKeepalive,
-		Scan:        resp.ReplyLen,
+		Scan:        scanRESP,
 		Incomplete:  resp.ErrIncomplete,
 		InitOK:      func(r []byte) bool { return len(r) > 0 && r[0] != '-' },
 	}
@@ -203,3 +204,6 @@ func (p *Pool) Close() {
 		}
 	}
 }
+
+// scanRESP finds the end of a Redis reply (the hint is not needed).
+func scanRESP(buf []byte, _ uint8) (int, error) { return resp.ReplyLen(buf) }

@@ -24,13 +24,14 @@ const (
 // parses requests, routes them and queues them on q; the writer goroutine
 // (writeLoop) waits for each queued call in order and writes its reply.
 type session struct {
-	p    *Pool
-	srv  *Server
-	nc   net.Conn
-	id   uint32
-	q    *fifo
-	lim  resp.Limits
-	auth bool // authenticated, or no password is needed
+	front frontend
+	p     *Pool
+	srv   *Server
+	nc    net.Conn
+	id    uint32
+	q     *fifo
+	lim   resp.Limits
+	auth  bool // authenticated, or no password is needed
 
 	// reader-only state
 	args       [][]byte
@@ -53,7 +54,7 @@ type session struct {
 
 func newSession(srv *Server, p *Pool, nc net.Conn, id uint32) *session {
 	return &session{
-		p: p, srv: srv, nc: nc, id: id,
+		front: p.front, p: p, srv: srv, nc: nc, id: id,
 		q:    newFIFO(maxPipeline),
 		auth: p.cfg.RedisAuth == "",
 	}
@@ -89,30 +90,20 @@ func (s *session) readLoop() (parkable bool) {
 	r, w := 0, 0
 	for {
 		for r < w {
-			n, args, err := resp.ParseRequest(buf[r:w], s.args[:0], s.lim)
-			s.args = args
-			if errors.Is(err, resp.ErrIncomplete) {
-				// n follows lengths the client declared: grow towards it
-				// geometrically, never allocating ahead of the data.
-				if n > len(buf)-r {
-					buf, r, w = grow(buf, r, w, min(n, 2*len(buf)))
+			n, need, stop := s.front.next(s, buf[r:w])
+			if stop {
+				s.flushDirty()
+				return false
+			}
+			if n == 0 {
+				// need follows lengths the client declared: grow towards
+				// it geometrically, never allocating ahead of the data.
+				if need > len(buf)-r {
+					buf, r, w = grow(buf, r, w, min(need, 2*len(buf)))
 				}
 				break
 			}
-			if err != nil {
-				s.flushDirty()
-				s.pushLocal(resp.AppendError(nil, "ERR "+err.Error()), true)
-				return false
-			}
-			raw := buf[r : r+n]
 			r += n
-			if len(args) == 0 {
-				continue
-			}
-			if !s.handle(args, raw) {
-				s.flushDirty()
-				return false
-			}
 		}
 		s.flushDirty()
 		if r == w {
@@ -223,7 +214,7 @@ func (s *session) writeLoop() {
 			}
 		}
 		if !s.dead {
-			s.wbuf = s.appendReply(s.wbuf, c)
+			s.wbuf = s.front.appendReply(s, s.wbuf, c)
 		}
 		closeAfter := c.closeAfter
 		c.release()
@@ -259,20 +250,6 @@ func (s *session) flushOut() {
 func (s *session) fail() {
 	s.dead = true
 	s.nc.Close()
-}
-
-// appendReply appends the client-visible reply of a ready call.
-func (s *session) appendReply(dst []byte, c *call) []byte {
-	switch c.merge {
-	case mergeArray:
-		return appendMergedArray(dst, c)
-	case mergeOK, mergeSum:
-		return appendMergedScalar(dst, c)
-	}
-	if c.Err != nil {
-		return appendBackendError(dst, c.Err)
-	}
-	return append(dst, c.Reply...)
 }
 
 func appendBackendError(dst []byte, err error) []byte {

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"github.com/fae-dev/fae/rediscmd"
@@ -109,4 +110,37 @@ func clip(a []byte) []byte {
 		a = a[:128]
 	}
 	return bytes.ReplaceAll(a, []byte("\r\n"), []byte(" "))
+}
+
+// redisFront is the RESP2 frontend.
+type redisFront struct{}
+
+func (redisFront) next(s *session, buf []byte) (n, need int, stop bool) {
+	n, args, err := resp.ParseRequest(buf, s.args[:0], s.lim)
+	s.args = args
+	if errors.Is(err, resp.ErrIncomplete) {
+		return 0, n, false
+	}
+	if err != nil {
+		s.pushLocal(resp.AppendError(nil, "ERR "+err.Error()), true)
+		return 0, 0, true
+	}
+	if len(args) == 0 {
+		return n, 0, false // an empty inline line
+	}
+	return n, 0, !s.handle(args, buf[:n])
+}
+
+// appendReply appends the client-visible reply of a ready call.
+func (redisFront) appendReply(_ *session, dst []byte, c *call) []byte {
+	switch c.merge {
+	case mergeArray:
+		return appendMergedArray(dst, c)
+	case mergeOK, mergeSum:
+		return appendMergedScalar(dst, c)
+	}
+	if c.Err != nil {
+		return appendBackendError(dst, c.Err)
+	}
+	return append(dst, c.Reply...)
 }
