@@ -12,10 +12,12 @@ import (
 type mergeKind uint8
 
 const (
-	mergeNone  mergeKind = iota
-	mergeArray           // MGET: one array, elements in key order
-	mergeOK              // MSET: +OK when every part said +OK
-	mergeSum             // DEL, UNLINK, EXISTS, TOUCH: integers added up
+	mergeNone   mergeKind = iota
+	mergeArray            // MGET: one array, elements in key order
+	mergeOK               // MSET: +OK when every part said +OK
+	mergeSum              // DEL, UNLINK, EXISTS, TOUCH: integers added up
+	mergeValues           // memcache get: VALUE blocks in key order, then END
+	mergeAllOK            // memcache flush_all: OK when every server said OK
 )
 
 // slot locates one key's answer in a split request: part and element index.
@@ -35,9 +37,12 @@ type call struct {
 	counts     []int32      // scratch for split and merge
 	pending    atomic.Int32 // parts not yet complete
 	merge      mergeKind
-	name       string // command name for messages ("mget")
-	closeAfter bool   // close the client connection once this reply is written
-	local      bool   // Reply was set by the proxy itself
+	name       string   // command name for messages ("mget")
+	closeAfter bool     // close the client connection once this reply is written
+	local      bool     // Reply was set by the proxy itself
+	keys       [][]byte // memcache split fetch: the requested keys (in keyBuf)
+	keyBuf     []byte
+	drop       uint8 // memcache: which replies the client does not get
 }
 
 var callPool = sync.Pool{New: func() any {
@@ -74,6 +79,7 @@ func (c *call) release() {
 	c.Err, c.Hint, c.Deadline = nil, 0, time.Time{}
 	c.parts, c.slots = c.parts[:0], c.slots[:0]
 	c.parent, c.merge, c.name, c.closeAfter, c.local = nil, mergeNone, "", false, false
+	c.drop, c.keys, c.keyBuf = dropNone, c.keys[:0], c.keyBuf[:0]
 	if cap(c.Req) > 64<<10 {
 		c.Req = nil
 	}

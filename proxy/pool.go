@@ -10,6 +10,7 @@ import (
 	"github.com/fae-dev/fae/backend"
 	"github.com/fae-dev/fae/config"
 	"github.com/fae-dev/fae/hashkit"
+	"github.com/fae-dev/fae/memcache"
 	"github.com/fae-dev/fae/resp"
 	"github.com/fae-dev/fae/servant/lcache"
 )
@@ -21,6 +22,8 @@ import (
 type Pool struct {
 	cfg     config.Pool
 	front   frontend
+	mcLim   memcache.Limits
+	stats   poolStats
 	hash    hashkit.Func
 	servers []*server
 	ring    atomic.Pointer[ring]
@@ -29,6 +32,13 @@ type Pool struct {
 	mu     sync.Mutex // serialises rebuilds and the revival timer
 	timer  *time.Timer
 	closed bool
+}
+
+// poolStats are a pool's counters, reported by INFO and memcache stats.
+type poolStats struct {
+	cmdGet     atomic.Int64 // keys asked for by memcache get-style commands
+	cmdSet     atomic.Int64 // memcache storage commands
+	failedKeys atomic.Int64 // keys of failed parts of split fetches, answered as misses
 }
 
 // server is one member of a pool: a backend server or the lcache servant.
@@ -58,6 +68,9 @@ func NewPool(cfg config.Pool, log *slog.Logger) (*Pool, error) {
 		return nil, err
 	}
 	p := &Pool{cfg: cfg, hash: h, front: redisFront{}, log: log.With("pool", cfg.Name)}
+	if cfg.Protocol == config.ProtocolMemcache {
+		p.front = memcacheFront{}
+	}
 	if cfg.Servant != "" {
 		cache, err := lcache.New(lcache.Config{MaxMemory: cfg.ServantMaxMemory})
 		if err != nil {
@@ -96,6 +109,9 @@ func (p *Pool) newServer(sc config.Server) *server {
 	}
 	if sc.Unix() {
 		bc.Network = "unix"
+	}
+	if p.cfg.Protocol == config.ProtocolMemcache {
+		bc.Scan, bc.Incomplete, bc.InitOK = scanMemcache, memcache.ErrIncomplete, nil
 	}
 	if p.cfg.RedisAuth != "" {
 		bc.Init = append(bc.Init, resp.AppendCommand(nil, []byte("AUTH"), []byte(p.cfg.RedisAuth)))

@@ -50,9 +50,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s := &Server{log: log, sessions: map[net.Conn]*session{}, clients: map[*Pool]int{},
 		started: time.Now(), quit: make(chan struct{})}
 	for _, pc := range cfg.Pools {
-		if pc.Protocol != "redis" {
+		if pc.Protocol != config.ProtocolRedis && pc.Protocol != config.ProtocolMemcache {
 			s.closePools()
-			return nil, fmt.Errorf("pool %s: %w: %q (this build serves redis pools)", pc.Name, ErrProtocol, pc.Protocol)
+			return nil, fmt.Errorf("pool %s: %w: %q (this build serves redis and memcache pools)", pc.Name, ErrProtocol, pc.Protocol)
 		}
 		p, err := NewPool(pc, log)
 		if err != nil {

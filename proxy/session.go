@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fae-dev/fae/backend"
+	"github.com/fae-dev/fae/memcache"
 	"github.com/fae-dev/fae/resp"
 )
 
@@ -36,11 +37,13 @@ type session struct {
 	// reader-only state
 	args       [][]byte
 	keys       []int
-	dirty      []*backend.Conn // connections with unflushed requests
-	scratch    []int           // per-key server index in a split
-	byServ     []int32         // server index -> part index in a split
-	partServer []int32         // part index -> server index in a split
-	name       []byte          // CLIENT SETNAME
+	dirty      []*backend.Conn  // connections with unflushed requests
+	scratch    []int            // per-key server index in a split
+	byServ     []int32          // server index -> part index in a split
+	partServer []int32          // part index -> server index in a split
+	name       []byte           // CLIENT SETNAME
+	mc         memcache.Request // the memcache request being parsed
+	skip       int              // bytes of a refused memcache value still to discard
 
 	// shared between the reader, the writer and the sweeper
 	active   atomic.Int64 // server tick of the last read
@@ -254,4 +257,18 @@ func (s *session) fail() {
 
 func appendBackendError(dst []byte, err error) []byte {
 	return resp.AppendError(dst, "ERR fae: "+err.Error())
+}
+
+// resetGroups prepares byServ (server -> part, -1 for none) and partServer
+// for grouping the keys of one request by server.
+func (s *session) resetGroups() {
+	n := len(s.p.servers)
+	if cap(s.byServ) < n {
+		s.byServ = make([]int32, n)
+	}
+	s.byServ = s.byServ[:n]
+	for i := range s.byServ {
+		s.byServ[i] = -1
+	}
+	s.partServer = s.partServer[:0]
 }

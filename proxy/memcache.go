@@ -1,0 +1,330 @@
+package proxy
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/fae-dev/fae/backend"
+	"github.com/fae-dev/fae/memcache"
+)
+
+// memcacheFront is the memcache text protocol frontend (classic and meta
+// commands). Requests go to memcached servers, or to the lcache servant.
+//
+// noreply and the meta q flag are not forwarded: every request sent to a
+// server gets a reply, so the backend connection's FIFO of replies can never
+// fall out of step; the writer then drops what the client asked not to see.
+type memcacheFront struct{}
+
+var _ frontend = memcacheFront{}
+
+// Values of call.drop.
+const (
+	dropNone    = iota
+	dropAll     // noreply: the client gets nothing
+	dropOmitted // meta q: drop the replies memcached would omit
+)
+
+func (memcacheFront) next(s *session, buf []byte) (n, need int, stop bool) {
+	if s.skip > 0 { // the rest of a refused, too large data block
+		k := min(s.skip, len(buf))
+		s.skip -= k
+		return k, 0, false
+	}
+	req := &s.mc
+	n, err := memcache.ParseRequest(buf, req, s.p.mcLim)
+	if errors.Is(err, memcache.ErrIncomplete) {
+		return 0, n, false
+	}
+	if err != nil {
+		var me *memcache.Error
+		if !errors.As(err, &me) || me.Close {
+			return 0, 0, true
+		}
+		if reply := me.AppendReply(nil); len(reply) > 0 {
+			s.pushLocal(reply, false)
+		}
+		if n > len(buf) {
+			s.skip = n - len(buf)
+			n = len(buf)
+		}
+		return n, 0, false
+	}
+	return n, 0, !s.mcHandle(req, buf[:n])
+}
+
+// mcHandle dispatches one parsed request; false means stop reading (quit).
+func (s *session) mcHandle(req *memcache.Request, raw []byte) bool {
+	switch k := req.Kind; {
+	case k.IsFetch():
+		s.p.stats.cmdGet.Add(int64(len(req.Keys)))
+		s.mcFetch(req, raw)
+	case k == memcache.KindQuit:
+		s.pushLocal(nil, true)
+		return false
+	case k == memcache.KindVersion:
+		s.pushLocal(memcache.AppendLine(nil, "VERSION "+memcachedVersion), false)
+	case k == memcache.KindVerbosity:
+		s.pushLocal(okUnlessNoReply(req), false)
+	case k == memcache.KindStats:
+		s.pushLocal(s.srv.memcacheStats(s.p), false)
+	case k == memcache.KindMetaNoop:
+		s.pushLocal(memcache.AppendLine(nil, "MN"), false)
+	case k == memcache.KindFlushAll:
+		s.mcBroadcast(req)
+	case k == memcache.KindAdmin:
+		s.pushLocal(memcache.AppendServerError(nil, "fae does not support '"+string(req.Name)+"'"), false)
+	default: // storage, delete, incr, decr, touch, meta commands
+		if k.IsStorage() || k == memcache.KindMetaSet {
+			s.p.stats.cmdSet.Add(1)
+		}
+		s.mcForward(req)
+	}
+	return true
+}
+
+// memcachedVersion is what faed answers to "version".
+const memcachedVersion = "1.6.0-fae-" + Version
+
+func okUnlessNoReply(req *memcache.Request) []byte {
+	if req.NoReply {
+		return nil
+	}
+	return memcache.AppendLine(nil, "OK")
+}
+
+// routeKey is the key to hash: meta commands with the b flag carry base64.
+func routeKey(req *memcache.Request) []byte {
+	key := req.Keys[0]
+	if req.Base64 {
+		if d, err := base64.StdEncoding.DecodeString(string(key)); err == nil {
+			return d
+		}
+	}
+	return key
+}
+
+// mcForward sends a single-key request to its server, without noreply or q.
+func (s *session) mcForward(req *memcache.Request) {
+	if len(req.Keys) == 0 {
+		s.pushLocal(memcache.AppendError(nil), false)
+		return
+	}
+	si, err := s.p.pick(routeKey(req))
+	if err != nil {
+		s.pushLocal(memcacheBackendError(nil, err), false)
+		return
+	}
+	c := newCall()
+	c.Hint = uint8(req.Kind)
+	switch {
+	case req.NoReply:
+		c.drop = dropAll
+		req.Args = req.Args[:len(req.Args)-1] // "noreply" is the last token
+		c.Req = memcache.AppendRequest(c.Req[:0], req)
+	case req.Quiet:
+		c.drop = dropOmitted
+		c.Req = memcache.AppendRequestNoQuiet(c.Req[:0], req)
+	default:
+		c.Req = memcache.AppendRequest(c.Req[:0], req)
+	}
+	s.push(c)
+	s.mcSend(si, &c.Call, req)
+}
+
+// mcSend hands a call to server si, or executes it in the servant.
+func (s *session) mcSend(si int, c *backend.Call, req *memcache.Request) {
+	if sv := s.p.servers[si]; sv.cache != nil {
+		c.Reply = servantMemcache(sv, c.Reply[:0], req)
+		c.Done()
+		return
+	}
+	s.send(si, c, nil)
+}
+
+// mcFetch routes get, gets, gat and gats: whole to one server when all keys
+// live there, else one part per server merged back in key order.
+func (s *session) mcFetch(req *memcache.Request, raw []byte) {
+	if len(req.Keys) == 0 { // gat/gats with no key: just END
+		s.pushLocal(memcache.AppendEnd(nil), false)
+		return
+	}
+	s.scratch = s.scratch[:0]
+	for _, k := range req.Keys {
+		si, err := s.p.pick(k)
+		if err != nil {
+			s.pushLocal(memcacheBackendError(nil, err), false)
+			return
+		}
+		s.scratch = append(s.scratch, si)
+	}
+	if allSame(s.scratch) {
+		c := newCall()
+		c.Hint = uint8(req.Kind)
+		c.Req = append(c.Req[:0], raw...)
+		s.push(c)
+		s.mcSend(s.scratch[0], &c.Call, req)
+		return
+	}
+	c := s.mcSplit(req)
+	s.push(c)
+	for i, part := range c.parts {
+		s.mcSend(int(s.partServer[i]), &part.Call, req)
+	}
+}
+
+// mcSplit builds the parent call of a multi-server fetch and its parts.
+func (s *session) mcSplit(req *memcache.Request) *call {
+	c := newCall()
+	c.merge = mergeValues
+	s.resetGroups()
+	keys := make([][][]byte, 0, 4)
+	for _, si := range s.scratch {
+		if s.byServ[si] >= 0 {
+			continue
+		}
+		s.byServ[si] = int32(len(c.parts))
+		part := newCall()
+		part.parent, part.Hint = c, uint8(req.Kind)
+		c.parts = append(c.parts, part)
+		s.partServer = append(s.partServer, int32(si))
+		keys = append(keys, nil)
+	}
+	for i, si := range s.scratch {
+		p := s.byServ[si]
+		keys[p] = append(keys[p], req.Keys[i])
+		c.slots = append(c.slots, slot{part: p, elem: int32(i)})
+	}
+	for i, part := range c.parts {
+		part.Req = memcache.AppendGet(part.Req[:0], req, keys[i])
+	}
+	c.keys = append(c.keys[:0], req.Keys...)
+	c.keyBuf = c.keyBuf[:0]
+	for i, k := range c.keys { // the keys alias the read buffer: copy
+		c.keyBuf = append(c.keyBuf, k...)
+		c.keys[i] = c.keyBuf[len(c.keyBuf)-len(k):]
+	}
+	c.pending.Store(int32(len(c.parts)))
+	return c
+}
+
+// mcBroadcast sends flush_all to every server of the pool.
+func (s *session) mcBroadcast(req *memcache.Request) {
+	c := newCall()
+	c.merge = mergeAllOK
+	if req.NoReply {
+		c.drop = dropAll
+		req.Args = req.Args[:len(req.Args)-1]
+	}
+	s.resetGroups()
+	for si := range s.p.servers {
+		part := newCall()
+		part.parent, part.Hint = c, uint8(req.Kind)
+		part.Req = memcache.AppendRequest(part.Req[:0], req)
+		c.parts = append(c.parts, part)
+		s.partServer = append(s.partServer, int32(si))
+	}
+	c.pending.Store(int32(len(c.parts)))
+	s.push(c)
+	for i, part := range c.parts {
+		s.mcSend(int(s.partServer[i]), &part.Call, req)
+	}
+}
+
+func (memcacheFront) appendReply(s *session, dst []byte, c *call) []byte {
+	if c.drop == dropAll {
+		return dst
+	}
+	switch c.merge {
+	case mergeValues:
+		return s.p.appendMergedValues(dst, c)
+	case mergeAllOK:
+		for _, p := range c.parts {
+			if p.Err != nil {
+				return memcacheBackendError(dst, p.Err)
+			}
+			if string(p.Reply) != "OK\r\n" {
+				return append(dst, p.Reply...)
+			}
+		}
+		return memcache.AppendLine(dst, "OK")
+	}
+	if c.Err != nil {
+		if memcache.Kind(c.Hint).IsFetch() { // a failed get is a miss
+			s.p.stats.failedKeys.Add(1)
+			return memcache.AppendEnd(dst)
+		}
+		return memcacheBackendError(dst, c.Err)
+	}
+	if c.drop == dropOmitted && memcache.Omitted(&memcache.Request{Kind: memcache.Kind(c.Hint), Quiet: true}, c.Reply) {
+		return dst
+	}
+	return append(dst, c.Reply...)
+}
+
+// appendMergedValues merges a split fetch: for every requested key in order,
+// the next VALUE block of its part if that block is for this key, else a
+// miss. A part that failed counts its keys as misses (failedKeys).
+func (p *Pool) appendMergedValues(dst []byte, c *call) []byte {
+	rest := make([][]byte, len(c.parts)) // unread reply of each part
+	for i, part := range c.parts {
+		if part.Err != nil {
+			continue
+		}
+		rest[i] = part.Reply
+	}
+	for _, sl := range c.slots {
+		part := c.parts[sl.part]
+		if part.Err != nil {
+			p.stats.failedKeys.Add(1)
+			continue
+		}
+		key, block, more, ok := memcache.NextValue(rest[sl.part])
+		if ok && string(key) == string(c.keys[sl.elem]) {
+			dst = append(dst, block...)
+			rest[sl.part] = more
+		}
+	}
+	return memcache.AppendEnd(dst)
+}
+
+func memcacheBackendError(dst []byte, err error) []byte {
+	return memcache.AppendServerError(dst, "fae: "+err.Error())
+}
+
+// memcacheStats renders faed's own counters in memcached's stats format.
+func (s *Server) memcacheStats(p *Pool) []byte {
+	now := time.Now()
+	stat := func(dst []byte, name string, v any) []byte {
+		return memcache.AppendLine(dst, fmt.Sprintf("STAT %s %v", name, v))
+	}
+	var b []byte
+	b = stat(b, "pid", os.Getpid())
+	b = stat(b, "uptime", int64(now.Sub(s.started).Seconds()))
+	b = stat(b, "time", now.Unix())
+	b = stat(b, "version", memcachedVersion)
+	b = stat(b, "pointer_size", strconv.IntSize)
+	b = stat(b, "curr_connections", s.Clients())
+	b = stat(b, "parked_connections", s.Parked())
+	b = stat(b, "cmd_get", p.stats.cmdGet.Load())
+	b = stat(b, "cmd_set", p.stats.cmdSet.Load())
+	b = stat(b, "get_failed_keys", p.stats.failedKeys.Load())
+	b = stat(b, "servers", len(p.servers))
+	b = stat(b, "live_servers", len(p.ring.Load().live))
+	return memcache.AppendEnd(b)
+}
+
+// servantMemcache executes a memcache request in the lcache servant.
+func servantMemcache(sv *server, dst []byte, req *memcache.Request) []byte {
+	return memcache.AppendServerError(dst, "fae: the lcache servant does not serve memcache yet")
+}
+
+// scanMemcache finds the end of a memcached reply to a request of kind hint.
+func scanMemcache(buf []byte, hint uint8) (int, error) {
+	req := memcache.Request{Kind: memcache.Kind(hint)}
+	return memcache.ReplyLen(buf, &req)
+}
