@@ -8,3 +8,5 @@ require (
 	github.com/pelletier/go-toml/v2 v2.4.3
 	go.yaml.in/yaml/v3 v3.0.6
 )
+
+require github.com/bradfitz/gomemcache v0.0.0-20260422231931-4d751bb6e37c

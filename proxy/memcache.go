@@ -71,7 +71,7 @@ func (s *session) mcHandle(req *memcache.Request, raw []byte) bool {
 	case k == memcache.KindVerbosity:
 		s.pushLocal(okUnlessNoReply(req), false)
 	case k == memcache.KindStats:
-		s.pushLocal(s.srv.memcacheStats(s.p), false)
+		s.pushLocal(s.mcStats(req.Args[1:]), false)
 	case k == memcache.KindMetaNoop:
 		s.pushLocal(memcache.AppendLine(nil, "MN"), false)
 	case k == memcache.KindFlushAll:
@@ -294,6 +294,22 @@ func (p *Pool) appendMergedValues(dst []byte, c *call) []byte {
 
 func memcacheBackendError(dst []byte, err error) []byte {
 	return memcache.AppendServerError(dst, "fae: "+err.Error())
+}
+
+// mcStats answers stats: faed's own counters, "stats reset" clears them;
+// the per-server reports (slabs, items, settings, ...) would be ambiguous
+// through a proxy and are refused.
+func (s *session) mcStats(args [][]byte) []byte {
+	switch {
+	case len(args) == 0:
+		return s.srv.memcacheStats(s.p)
+	case len(args) == 1 && string(args[0]) == "reset":
+		s.p.stats.reset()
+		return memcache.AppendLine(nil, "RESET")
+	case len(args) == 1 && (string(args[0]) == "noreset" || string(args[0]) == "detail"):
+		return memcache.AppendError(nil)
+	}
+	return memcache.AppendServerError(nil, "fae does not support 'stats "+string(args[0])+"' (ask a server directly)")
 }
 
 // memcacheStats renders faed's own counters in memcached's stats format.

@@ -104,3 +104,66 @@ func listenOf(t *testing.T, nc *testkit.Process) []string {
 	}
 	return out
 }
+
+// TestNutcrackerPlacementMemcache is the same comparison for memcache pools
+// (redis: false, the twemproxy default): keys set through nutcracker are
+// read back through faed from memcached.
+func TestNutcrackerPlacementMemcache(t *testing.T) {
+	testkit.Need(t, "nutcracker", "nutcracker")
+	var ms []*testkit.Process
+	for i := 0; i < 3; i++ {
+		ms = append(ms, testkit.StartMemcached(t))
+	}
+	servers := fmt.Sprintf("   - %s:1 alpha\n   - %s:2\n   - %s:3 gamma\n", ms[0].Addr, ms[1].Addr, ms[2].Addr)
+	var names []string
+	yaml := func() string {
+		var b strings.Builder
+		names = names[:0]
+		for _, h := range hashkit.Names() {
+			for _, d := range []string{"ketama", "modula"} {
+				name := h + "_" + d
+				names = append(names, name)
+				fmt.Fprintf(&b, "%s:\n  listen: 127.0.0.1:%d\n  hash: %s\n  distribution: %s\n  servers:\n%s",
+					name, freePort(t), h, d, servers)
+			}
+		}
+		return b.String()
+	}
+	nc := testkit.StartNutcracker(t, yaml())
+	ncAddrs := listenOf(t, nc)
+	cfg, err := config.Parse([]byte(yaml()), "faed.yml", "yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := startConfig(t, cfg)
+	rng := rand.New(rand.NewPCG(3, 5))
+	for i, name := range names {
+		t.Run(name, func(t *testing.T) {
+			via := mcDial(t, ncAddrs[i])
+			fae := mcDial(t, srv.Addr(name).String())
+			var keys []string
+			for k := 0; k < 40; k++ {
+				key := []byte(randomKey(rng, name, k))
+				for j, c := range key { // memcache keys: no spaces or control bytes
+					if c <= ' ' || c == 0x7f {
+						key[j] = 'x'
+					}
+				}
+				keys = append(keys, string(key))
+				via.expect(fmt.Sprintf("set %s 0 0 %d\r\nv%d\r\n", key, len(fmt.Sprint(k))+1, k), "STORED\r\n")
+			}
+			for k, key := range keys {
+				v := fmt.Sprintf("v%d", k)
+				fae.expect("get "+key+"\r\n", fmt.Sprintf("VALUE %s 0 %d\r\n%s\r\nEND\r\n", key, len(v), v))
+			}
+			// one multi-get of them all, split over the servers by faed
+			var want strings.Builder
+			for k, key := range keys {
+				v := fmt.Sprintf("v%d", k)
+				fmt.Fprintf(&want, "VALUE %s 0 %d\r\n%s\r\n", key, len(v), v)
+			}
+			want.WriteString("END\r\n")
+			fae.expect("get "+strings.Join(keys, " ")+"\r\n", want.String())
+		})
+	}
+}

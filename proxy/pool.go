@@ -41,6 +41,12 @@ type poolStats struct {
 	failedKeys atomic.Int64 // keys of failed parts of split fetches, answered as misses
 }
 
+func (s *poolStats) reset() {
+	s.cmdGet.Store(0)
+	s.cmdSet.Store(0)
+	s.failedKeys.Store(0)
+}
+
 // server is one member of a pool: a backend server or the lcache servant.
 type server struct {
 	name         string
