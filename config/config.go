@@ -171,16 +171,23 @@ func (s Server) RingName() string {
 	}
 }
 
-// Default returns the built-in config used when faed runs with no -c: one
-// redis pool "default" on 127.0.0.1:6380 served by the lcache servant with the
-// TOML defaults.
+// Default returns the built-in config used when faed runs with no -c: a
+// redis pool "default" on 127.0.0.1:6380 and a memcache pool "memcache" on
+// 127.0.0.1:11212, both served by the lcache servant (one cache: faed shares a
+// servant among the pools that name it) with the TOML defaults.
 func Default() *Config {
 	p := defaultPool(formatTOML)
 	p.Name = "default"
 	p.Listen = "127.0.0.1:6380"
 	p.Servant = ServantLCache
 	p.ServantMaxMemory = DefaultServantMaxMemory
-	return &Config{Pools: []Pool{p}, format: formatTOML}
+	m := defaultPool(formatTOML)
+	m.Name = "memcache"
+	m.Listen = "127.0.0.1:11212"
+	m.Protocol = ProtocolMemcache
+	m.Servant = ServantLCache
+	m.ServantMaxMemory = DefaultServantMaxMemory
+	return &Config{Pools: []Pool{p, m}, format: formatTOML}
 }
 
 // defaultPool is where defaults are filled: a pool with every default of the

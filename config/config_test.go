@@ -119,14 +119,18 @@ func TestDefault(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("Default().Validate() = %v", err)
 	}
-	if c.File != "" || len(c.Pools) != 1 {
-		t.Fatalf("Default() = %+v, want one pool and no file", c)
+	if c.File != "" || len(c.Pools) != 2 {
+		t.Fatalf("Default() = %+v, want two pools and no file", c)
 	}
-	p := c.Pools[0]
-	got := [...]any{p.Name, p.Listen, p.Protocol, p.Servant, p.ServantMaxMemory, len(p.Servers)}
-	want := [...]any{"default", "127.0.0.1:6380", ProtocolRedis, ServantLCache, int64(64 << 20), 0}
-	if got != want {
-		t.Errorf("Default() pool = %v, want %v", got, want)
+	for i, want := range [][6]any{
+		{"default", "127.0.0.1:6380", ProtocolRedis, ServantLCache, int64(64 << 20), 0},
+		{"memcache", "127.0.0.1:11212", ProtocolMemcache, ServantLCache, int64(64 << 20), 0},
+	} {
+		p := c.Pools[i]
+		got := [...]any{p.Name, p.Listen, p.Protocol, p.Servant, p.ServantMaxMemory, len(p.Servers)}
+		if got != want {
+			t.Errorf("Default() pool %d = %v, want %v", i, got, want)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/fae-dev/fae/backend"
 	"github.com/fae-dev/fae/memcache"
+	"github.com/fae-dev/fae/servant/lcache"
 )
 
 // memcacheFront is the memcache text protocol frontend (classic and meta
@@ -336,7 +337,11 @@ func (s *Server) memcacheStats(p *Pool) []byte {
 
 // servantMemcache executes a memcache request in the lcache servant.
 func servantMemcache(sv *server, dst []byte, req *memcache.Request) []byte {
-	return memcache.AppendServerError(dst, "fae: the lcache servant does not serve memcache yet")
+	mc := lcache.MC{
+		Cmd: req.Kind.String(), Keys: req.Keys, Flags: req.Flags, Exptime: req.Exptime,
+		Cas: req.Cas, Delta: req.Delta, Value: req.Value, NoReply: req.NoReply, Meta: req.MetaFlags,
+	}
+	return sv.cache.DoMemcache(dst, &mc)
 }
 
 // scanMemcache finds the end of a memcached reply to a request of kind hint.

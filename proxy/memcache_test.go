@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fae-dev/fae/config"
 	"github.com/fae-dev/fae/testkit"
 )
 
@@ -166,4 +167,29 @@ func TestMemcacheServerDown(t *testing.T) {
 	if got := c.roundTrip("set d0 0 0 1\r\ny\r\nset d1 0 0 1\r\ny\r\nset d2 0 0 1\r\ny\r\n", "\r\n"); got == "" {
 		t.Error("no reply")
 	}
+}
+
+// The built-in default serves one lcache over Redis and memcache: what one
+// protocol writes the other reads.
+func TestDefaultServantBothProtocols(t *testing.T) {
+	cfg := config.Default()
+	cfg.Pools[0].Listen, cfg.Pools[1].Listen = "127.0.0.1:0", "127.0.0.1:0"
+	srv, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	r := dial(t, srv.Addr("default").String())
+	m := mcDial(t, srv.Addr("memcache").String())
+	r.expect("+OK\r\n", "SET", "greeting", "hello")
+	m.expect("get greeting\r\n", "VALUE greeting 0 5\r\nhello\r\nEND\r\n")
+	m.expect("set fromm 7 0 3\r\nabc\r\n", "STORED\r\n")
+	r.expect(bulk("abc"), "GET", "fromm")
+	m.expect("incr counter 1\r\n", "NOT_FOUND\r\n")
+	r.expect("+OK\r\n", "SET", "counter", "41")
+	m.expect("incr counter 1\r\n", "42\r\n")
+	m.expect("get a b greeting\r\n", "VALUE greeting 0 5\r\nhello\r\nEND\r\n")
 }

@@ -29,6 +29,8 @@ type Pool struct {
 	ring    atomic.Pointer[ring]
 	log     *slog.Logger
 
+	ownsServant bool // close the servant with the pool (not shared)
+
 	mu     sync.Mutex // serialises rebuilds and the revival timer
 	timer  *time.Timer
 	closed bool
@@ -66,6 +68,12 @@ type ring struct {
 // NewPool builds a pool from its config. Backend connections are made lazily
 // unless the pool asks for preconnect.
 func NewPool(cfg config.Pool, log *slog.Logger) (*Pool, error) {
+	return newPool(cfg, log, nil)
+}
+
+// newPool builds a pool; servants, when not nil, holds the servants shared by
+// the pools of one Server (the pool then does not own its servant).
+func newPool(cfg config.Pool, log *slog.Logger, servants map[string]*lcache.Cache) (*Pool, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -78,9 +86,16 @@ func NewPool(cfg config.Pool, log *slog.Logger) (*Pool, error) {
 		p.front = memcacheFront{}
 	}
 	if cfg.Servant != "" {
-		cache, err := lcache.New(lcache.Config{MaxMemory: cfg.ServantMaxMemory})
-		if err != nil {
-			return nil, err
+		cache := servants[cfg.Servant]
+		if cache == nil {
+			c, err := lcache.New(lcache.Config{MaxMemory: cfg.ServantMaxMemory})
+			if err != nil {
+				return nil, err
+			}
+			cache, p.ownsServant = c, true
+			if servants != nil {
+				servants[cfg.Servant], p.ownsServant = c, false
+			}
 		}
 		p.servers = []*server{{name: cfg.Servant, node: hashkit.Node{Name: cfg.Servant, Weight: 1}, cache: cache}}
 	}
@@ -221,7 +236,7 @@ func (p *Pool) Close() {
 		if s.be != nil {
 			s.be.Close()
 		}
-		if s.cache != nil {
+		if s.cache != nil && p.ownsServant {
 			s.cache.Close()
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fae-dev/fae/config"
+	"github.com/fae-dev/fae/servant/lcache"
 )
 
 // Server runs every pool of a config: one listener per pool and a session per
@@ -31,6 +32,9 @@ type Server struct {
 	tick    atomic.Int64 // advanced by the sweeper every ParkAfter/2
 	parker  *parker
 	quit    chan struct{}
+	// servants are shared by the pools that name them (the first pool's
+	// servant_max_memory sizes each), closed after the pools
+	servants map[string]*lcache.Cache
 
 	mu       sync.Mutex
 	sessions map[net.Conn]*session // running sessions
@@ -48,13 +52,13 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		log = slog.Default()
 	}
 	s := &Server{log: log, sessions: map[net.Conn]*session{}, clients: map[*Pool]int{},
-		started: time.Now(), quit: make(chan struct{})}
+		started: time.Now(), quit: make(chan struct{}), servants: map[string]*lcache.Cache{}}
 	for _, pc := range cfg.Pools {
 		if pc.Protocol != config.ProtocolRedis && pc.Protocol != config.ProtocolMemcache {
 			s.closePools()
 			return nil, fmt.Errorf("pool %s: %w: %q (this build serves redis and memcache pools)", pc.Name, ErrProtocol, pc.Protocol)
 		}
-		p, err := NewPool(pc, log)
+		p, err := newPool(pc, log, s.servants)
 		if err != nil {
 			s.closePools()
 			return nil, fmt.Errorf("pool %s: %w", pc.Name, err)
@@ -277,6 +281,9 @@ func (s *Server) Close() error {
 func (s *Server) closePools() {
 	for _, p := range s.pools {
 		p.Close()
+	}
+	for _, c := range s.servants {
+		c.Close()
 	}
 }
 
