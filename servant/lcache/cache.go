@@ -18,9 +18,10 @@ import (
 const DefaultMaxMemory = 64 << 20
 
 // EntryOverhead is the number of bytes each entry is weighed at on top of its
-// key and value bytes: otter's node and hash table slot, the entry and the
-// string and slice headers, measured at about 140 bytes on amd64.
-const EntryOverhead = 144
+// key and value bytes: otter's node and hash table slot, the entry (with its
+// memcache flags and cas unique) and the string and slice headers, measured
+// at about 155 bytes on amd64.
+const EntryOverhead = 160
 
 // numStripes is the number of key stripes whose locks serialise writers. A
 // power of two, and a multiple of 64 for stripeSet.
@@ -67,6 +68,11 @@ type entry struct {
 	// exp is the deadline in unix milliseconds, 0 if the key has no TTL. As in
 	// redis, the key exists while now <= exp.
 	exp int64
+	// cas is the memcache cas unique: a fresh value of Cache.casSeq on every
+	// change of the value, kept when only the deadline changes.
+	cas uint64
+	// flags is the memcache client flags word; 0 for a value redis set.
+	flags uint32
 }
 
 // alive reports whether e is still visible at unix millisecond now.
@@ -82,11 +88,21 @@ type stripe struct {
 // store with per-key TTLs. The zero value is not usable: create one with New.
 // A Cache is safe for concurrent use by any number of goroutines.
 type Cache struct {
-	store   *otter.Cache[string, entry]
-	seed    maphash.Seed
-	max     int64
+	store *otter.Cache[string, entry]
+	seed  maphash.Seed
+	max   int64
+	// started is the unix second of New, as memcached's process start.
+	started int64
 	closed  atomic.Bool
-	stripes [numStripes]stripe
+	// casSeq is the last cas unique given out.
+	casSeq atomic.Uint64
+	// flushAt is the unix ms at which a delayed memcache flush_all removes
+	// every entry, 0 if none is pending (see flush.go).
+	flushAt atomic.Int64
+	// flushUntil is the unix ms until which writes are discarded after a
+	// flush_all took effect, 0 if none.
+	flushUntil atomic.Int64
+	stripes    [numStripes]stripe
 }
 
 // New returns a Cache configured by cfg, or an error wrapping ErrInvalidConfig.
@@ -104,7 +120,8 @@ func New(cfg Config) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	return &Cache{store: store, seed: maphash.MakeSeed(), max: cfg.MaxMemory}, nil
+	c := &Cache{store: store, seed: maphash.MakeSeed(), max: cfg.MaxMemory, started: time.Now().Unix()}
+	return c, nil
 }
 
 // Close discards every entry and stops otter's periodic clean-up goroutine.
@@ -154,11 +171,26 @@ func (c *Cache) lookup(key []byte) (entry, bool) {
 	return e, true
 }
 
-// put stores e under a copy of key, or removes key when e has expired at
-// unix millisecond now (0 skips that check, for a deadline known to be ahead).
-// The caller holds key's stripe.
+// put stores e, a new value, under a copy of key with a fresh cas unique, or
+// removes key when e has expired at unix millisecond now (0 skips that check,
+// for a deadline known to be ahead) or when a flush_all discards writes. The
+// caller holds key's stripe.
 func (c *Cache) put(key []byte, e entry, now int64) {
-	if !e.alive(now) {
+	e.cas = c.casSeq.Add(1)
+	c.keep(key, e, now)
+}
+
+// retime gives key, whose entry is e, the deadline exp (0 for none), keeping
+// its value, flags and cas unique; a deadline already passed at unix ms now
+// removes it. The caller holds key's stripe.
+func (c *Cache) retime(key []byte, e entry, exp, now int64) {
+	e.exp = exp
+	c.keep(key, e, now)
+}
+
+// keep stores e as it is under a copy of key, or removes key as put does.
+func (c *Cache) keep(key []byte, e entry, now int64) {
+	if !e.alive(now) || c.discarding() {
 		c.store.Invalidate(keyString(key))
 		return
 	}

@@ -90,6 +90,7 @@ func (c *Cache) Do(dst []byte, args [][]byte) []byte {
 	if c.closed.Load() {
 		return append(dst, errClosed...)
 	}
+	c.settleFlush()
 	cmd := lookupCommand(args[0])
 	if cmd == nil {
 		return appendUnsupported(dst, args[0])

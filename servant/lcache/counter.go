@@ -56,7 +56,7 @@ func (c *Cache) incrBy(dst []byte, key []byte, incr int64) []byte {
 		return append(dst, errOverflow...)
 	}
 	v += incr
-	c.put(key, entry{val: strconv.AppendInt(nil, v, 10), exp: old.exp}, 0)
+	c.put(key, entry{val: strconv.AppendInt(nil, v, 10), exp: old.exp, flags: old.flags}, 0)
 	return resp.AppendInt(dst, v)
 }
 
@@ -83,6 +83,6 @@ func (c *Cache) incrbyfloatCmd(dst []byte, args [][]byte) []byte {
 		return append(dst, errNaN...)
 	}
 	val := formatLongDouble(sum)
-	c.put(key, entry{val: val, exp: old.exp}, 0)
+	c.put(key, entry{val: val, exp: old.exp, flags: old.flags}, 0)
 	return resp.AppendBulk(dst, val)
 }

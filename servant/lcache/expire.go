@@ -36,7 +36,7 @@ func (c *Cache) expireGeneric(dst []byte, args [][]byte, name string, millis, ab
 	if when <= now {
 		c.store.Invalidate(keyString(key))
 	} else {
-		c.put(key, entry{val: e.val, exp: when}, 0)
+		c.retime(key, e, when, 0)
 	}
 	return resp.AppendInt(dst, 1)
 }
@@ -113,7 +113,7 @@ func (c *Cache) persistCmd(dst []byte, args [][]byte) []byte {
 	if !ok || e.exp == 0 {
 		return resp.AppendInt(dst, 0)
 	}
-	c.put(key, entry{val: e.val}, 0)
+	c.retime(key, e, 0, 0)
 	return resp.AppendInt(dst, 1)
 }
 
@@ -153,8 +153,8 @@ func (c *Cache) getexApply(key []byte, e entry, flags int, when, now int64) {
 	case flags&(optEXAT|optPXAT) != 0 && when <= now:
 		c.store.Invalidate(keyString(key))
 	case flags&optExpire != 0:
-		c.put(key, entry{val: e.val, exp: when}, 0)
+		c.retime(key, e, when, 0)
 	case flags&optPersist != 0 && e.exp != 0:
-		c.put(key, entry{val: e.val}, 0)
+		c.retime(key, e, 0, 0)
 	}
 }

@@ -154,7 +154,7 @@ func (c *Cache) appendCmd(dst []byte, args [][]byte) []byte {
 	if !found {
 		c.put(key, entry{val: clone(add)}, 0)
 	} else if len(add) > 0 {
-		c.put(key, entry{val: append(old.val, add...), exp: old.exp}, 0)
+		c.put(key, entry{val: append(old.val, add...), exp: old.exp, flags: old.flags}, 0)
 	}
 	return resp.AppendInt(dst, int64(total))
 }
@@ -231,7 +231,7 @@ func (c *Cache) setrangeCmd(dst []byte, args [][]byte) []byte {
 	copy(buf[offset:], value)
 	e := entry{val: buf}
 	if found {
-		e.exp = old.exp
+		e.exp, e.flags = old.exp, old.flags
 	}
 	c.put(key, e, 0)
 	return resp.AppendInt(dst, int64(n))

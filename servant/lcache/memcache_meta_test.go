@@ -1,0 +1,3 @@
+package lcache
+
+var metaScripts []mscript
