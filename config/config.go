@@ -12,6 +12,10 @@ const (
 	ProtocolRedis = "redis"
 	// ProtocolMemcache is the memcache ASCII protocol.
 	ProtocolMemcache = "memcache"
+	// ProtocolHTTP is the HTTP/JSON API (TOML only): the pool has no
+	// servers of its own and serves the keys of every other pool, by name,
+	// under /v1/{pool}/.
+	ProtocolHTTP = "http"
 )
 
 // ServantLCache is the only servant so far: the in-process LRU cache with TTL.

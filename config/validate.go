@@ -68,8 +68,11 @@ func (c *Config) validatePool(ps *problems, p *Pool) {
 	if p.ListenMode != 0 && (!isUnixPath(p.Listen) || p.ListenMode > 0o777) {
 		bad("listen", ErrInvalid, "permission %#o needs a unix socket path and at most 0777", uint32(p.ListenMode))
 	}
-	if p.Protocol != ProtocolRedis && p.Protocol != ProtocolMemcache {
-		bad(c.protocolKey(), ErrInvalid, "unknown protocol %q; want %q or %q", p.Protocol, ProtocolRedis, ProtocolMemcache)
+	switch {
+	case p.Protocol == ProtocolHTTP && c.format == formatYAML:
+		bad(c.protocolKey(), ErrInvalid, "protocol %q needs a TOML config", p.Protocol)
+	case p.Protocol != ProtocolRedis && p.Protocol != ProtocolMemcache && p.Protocol != ProtocolHTTP:
+		bad(c.protocolKey(), ErrInvalid, "unknown protocol %q; want %q, %q or %q", p.Protocol, ProtocolRedis, ProtocolMemcache, ProtocolHTTP)
 	}
 	if !slices.Contains(hashNames, p.Hash) {
 		bad("hash", ErrInvalid, "unknown hash %q; want one of %s", p.Hash, strings.Join(hashNames, ", "))
@@ -99,6 +102,12 @@ func (c *Config) validatePool(ps *problems, p *Pool) {
 	}
 	if p.RedisAuth != "" && p.Protocol == ProtocolMemcache {
 		bad("redis_auth", ErrInvalid, "is only valid for a redis pool (%s)", c.redisSetting())
+	}
+	if p.Protocol == ProtocolHTTP {
+		if p.Servant != "" || len(p.Servers) > 0 {
+			bad("servers", ErrInvalid, "an http pool serves the other pools' keys; it has no servers or servant of its own")
+		}
+		return
 	}
 	c.validateBackends(ps, p, bad)
 }

@@ -193,3 +193,5 @@ func TestDefaultServantBothProtocols(t *testing.T) {
 	m.expect("incr counter 1\r\n", "42\r\n")
 	m.expect("get a b greeting\r\n", "VALUE greeting 0 5\r\nhello\r\nEND\r\n")
 }
+
+func startMemcachedAddr(t *testing.T) string { return testkit.StartMemcached(t).Addr }

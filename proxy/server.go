@@ -1,10 +1,12 @@
 package proxy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/fae-dev/fae/config"
+	"github.com/fae-dev/fae/httpapi"
 	"github.com/fae-dev/fae/servant/lcache"
 )
 
@@ -35,6 +38,10 @@ type Server struct {
 	// servants are shared by the pools that name them (the first pool's
 	// servant_max_memory sizes each), closed after the pools
 	servants map[string]*lcache.Cache
+	// httpPools listen with the HTTP API over every other pool
+	httpPools []config.Pool
+	https     []*httpapi.Server
+	httpLns   []net.Listener
 
 	mu       sync.Mutex
 	sessions map[net.Conn]*session // running sessions
@@ -54,6 +61,10 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s := &Server{log: log, sessions: map[net.Conn]*session{}, clients: map[*Pool]int{},
 		started: time.Now(), quit: make(chan struct{}), servants: map[string]*lcache.Cache{}}
 	for _, pc := range cfg.Pools {
+		if pc.Protocol == config.ProtocolHTTP {
+			s.httpPools = append(s.httpPools, pc)
+			continue
+		}
 		if pc.Protocol != config.ProtocolRedis && pc.Protocol != config.ProtocolMemcache {
 			s.closePools()
 			return nil, fmt.Errorf("pool %s: %w: %q (this build serves redis and memcache pools)", pc.Name, ErrProtocol, pc.Protocol)
@@ -78,6 +89,10 @@ func (s *Server) Listen() error {
 		}
 		s.lns = append(s.lns, ln)
 		s.log.Info("listening", "pool", p.cfg.Name, "addr", ln.Addr().String(), "servers", len(p.servers))
+	}
+	if err := s.listenHTTP(); err != nil {
+		s.Close()
+		return err
 	}
 	if s.ParkAfter == 0 {
 		s.ParkAfter = DefaultParkAfter
@@ -106,7 +121,49 @@ func (s *Server) Addr(pool string) net.Addr {
 			return s.lns[i].Addr()
 		}
 	}
+	for i, pc := range s.httpPools {
+		if pc.Name == pool && i < len(s.httpLns) {
+			return s.httpLns[i].Addr()
+		}
+	}
 	return nil
+}
+
+// listenHTTP starts the HTTP API of every http pool over the other pools.
+func (s *Server) listenHTTP() error {
+	if len(s.httpPools) == 0 {
+		return nil
+	}
+	stores := map[string]httpapi.Store{}
+	for _, p := range s.pools {
+		stores[p.cfg.Name] = p
+	}
+	for _, pc := range s.httpPools {
+		ln, err := listen(pc)
+		if err != nil {
+			return fmt.Errorf("pool %s: listen %s: %w", pc.Name, pc.Listen, err)
+		}
+		h := httpapi.New(httpapi.Config{Timeout: pc.Timeout}, stores, s.log.With("pool", pc.Name))
+		s.httpLns, s.https = append(s.httpLns, ln), append(s.https, h)
+		s.log.Info("listening", "pool", pc.Name, "addr", ln.Addr().String(), "protocol", "http")
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := h.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("http api stopped", "pool", pc.Name, "err", err)
+			}
+		}()
+	}
+	return nil
+}
+
+// shutdownHTTP lets HTTP requests in flight finish (up to drain).
+func (s *Server) shutdownHTTP(drain time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	for _, h := range s.https {
+		_ = h.Shutdown(ctx)
+	}
 }
 
 func listen(pc config.Pool) (net.Listener, error) {
@@ -271,6 +328,7 @@ func (s *Server) Close() error {
 	if s.parker != nil {
 		s.parker.close()
 	}
+	s.shutdownHTTP(5 * time.Second)
 	// the clients are gone, so no reply can be delivered any more: fail
 	// what is in flight (a server may never answer) and let sessions end
 	s.closePools()

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/fae-dev/fae/config"
+	"github.com/fae-dev/fae/memcache"
 	"github.com/fae-dev/fae/resp"
 )
 
@@ -20,20 +22,38 @@ var ErrReply = errors.New("server error reply")
 
 // Get returns the value of key; found is false on a miss.
 func (p *Pool) Get(ctx context.Context, key []byte) (value []byte, found bool, err error) {
-	vals, founds, err := p.MGet(ctx, [][]byte{key})
+	if p.memcacheBackend() {
+		reply, err := p.do(ctx, key, fmt.Appendf(nil, "get %s\r\n", key), uint8(memcache.KindGet), nil)
+		if err != nil {
+			return nil, false, err
+		}
+		return memcacheValue(reply)
+	}
+	reply, err := p.do(ctx, key, nil, 0, [][]byte{[]byte("GET"), key})
 	if err != nil {
 		return nil, false, err
 	}
-	return vals[0], founds[0], nil
+	return bulkValue(reply)
 }
 
 // Set stores value under key, expiring after ttl (0: never).
 func (p *Pool) Set(ctx context.Context, key, value []byte, ttl time.Duration) error {
+	if p.memcacheBackend() {
+		req := memcache.Request{Kind: memcache.KindSet, Keys: [][]byte{key}, Value: value, Exptime: memcacheExptime(ttl)}
+		reply, err := p.do(ctx, key, memcache.AppendStorage(nil, &req), uint8(memcache.KindSet), nil)
+		if err != nil {
+			return err
+		}
+		if string(reply) != "STORED\r\n" {
+			return replyError(reply)
+		}
+		return nil
+	}
 	args := [][]byte{[]byte("SET"), key, value}
 	if ttl > 0 {
 		args = append(args, []byte("PX"), strconv.AppendInt(nil, max(ttl.Milliseconds(), 1), 10))
 	}
-	reply, err := p.do(ctx, key, args)
+	reply, err := p.do(ctx, key, nil, 0, args)
 	if err != nil {
 		return err
 	}
@@ -45,7 +65,19 @@ func (p *Pool) Set(ctx context.Context, key, value []byte, ttl time.Duration) er
 
 // Delete removes key; found reports whether it existed.
 func (p *Pool) Delete(ctx context.Context, key []byte) (found bool, err error) {
-	reply, err := p.do(ctx, key, [][]byte{[]byte("DEL"), key})
+	if p.memcacheBackend() {
+		reply, err := p.do(ctx, key, fmt.Appendf(nil, "delete %s\r\n", key), uint8(memcache.KindDelete), nil)
+		switch {
+		case err != nil:
+			return false, err
+		case string(reply) == "DELETED\r\n":
+			return true, nil
+		case string(reply) == "NOT_FOUND\r\n":
+			return false, nil
+		}
+		return false, replyError(reply)
+	}
+	reply, err := p.do(ctx, key, nil, 0, [][]byte{[]byte("DEL"), key})
 	if err != nil {
 		return false, err
 	}
@@ -56,16 +88,46 @@ func (p *Pool) Delete(ctx context.Context, key []byte) (found bool, err error) {
 	return n > 0, nil
 }
 
+// memcacheBackend reports whether the pool's servers speak memcache (a
+// servant is always addressed in RESP: it holds one set of keys for both).
+func (p *Pool) memcacheBackend() bool {
+	return p.cfg.Protocol == config.ProtocolMemcache && p.cfg.Servant == ""
+}
+
+// memcacheExptime turns a TTL into memcached's exptime: seconds, rounded up,
+// or an absolute unix time beyond 30 days.
+func memcacheExptime(ttl time.Duration) int64 {
+	if ttl <= 0 {
+		return 0
+	}
+	secs := int64((ttl + time.Second - 1) / time.Second)
+	if secs > 30*24*3600 {
+		return time.Now().Unix() + secs
+	}
+	return secs
+}
+
+// memcacheValue reads the reply to a one-key get.
+func memcacheValue(reply []byte) ([]byte, bool, error) {
+	if string(reply) == "END\r\n" {
+		return nil, false, nil
+	}
+	_, block, rest, ok := memcache.NextValue(reply)
+	if !ok || string(rest) != "END\r\n" {
+		return nil, false, replyError(reply)
+	}
+	start := bytes.IndexByte(block, '\n') + 1
+	return block[start : len(block)-2], true, nil
+}
+
 // MGet returns the values of keys in order; found[i] is false on a miss.
 func (p *Pool) MGet(ctx context.Context, keys [][]byte) (values [][]byte, found []bool, err error) {
 	values, found = make([][]byte, len(keys)), make([]bool, len(keys))
 	errs := make(chan error, len(keys))
 	for i, k := range keys { // one GET per key, all in flight at once
 		go func() {
-			reply, err := p.do(ctx, k, [][]byte{[]byte("GET"), k})
-			if err == nil {
-				values[i], found[i], err = bulkValue(reply)
-			}
+			var err error
+			values[i], found[i], err = p.Get(ctx, k)
 			errs <- err
 		}()
 	}
@@ -95,8 +157,10 @@ func (p *Pool) MSet(ctx context.Context, keys, values [][]byte, ttl time.Duratio
 	return err
 }
 
-// do sends one command to the server owning key and returns its reply.
-func (p *Pool) do(ctx context.Context, key []byte, args [][]byte) ([]byte, error) {
+// do sends one request to the server owning key and returns its reply: req
+// (with its scan hint) to a backend, or args (RESP) to a servant; req nil
+// means args in RESP.
+func (p *Pool) do(ctx context.Context, key, req []byte, hint uint8, args [][]byte) ([]byte, error) {
 	si, err := p.pick(key)
 	if err != nil {
 		return nil, err
@@ -106,8 +170,12 @@ func (p *Pool) do(ctx context.Context, key []byte, args [][]byte) ([]byte, error
 		return sv.cache.Do(nil, args), nil
 	}
 	c := newCall()
-	c.Req = resp.AppendCommand(c.Req[:0], args...)
-	c.Deadline = p.deadline(ctx)
+	if req == nil {
+		c.Req = resp.AppendCommand(c.Req[:0], args...)
+	} else {
+		c.Req = append(c.Req[:0], req...)
+	}
+	c.Hint, c.Deadline = hint, p.deadline(ctx)
 	conn := sv.be.Conn(uint32(si)) // any connection: ordering is per call here
 	conn.Send(&c.Call)
 	conn.Flush()

@@ -79,3 +79,37 @@ func TestPoolStoreTimeout(t *testing.T) {
 		t.Errorf("got %v, want backend.ErrTimeout", err)
 	}
 }
+
+// The Store methods on a memcache pool speak memcache to its servers.
+func TestPoolStoreMemcache(t *testing.T) {
+	srv, addr, _ := mcPool(t, 3, "")
+	p := srv.Pool("p")
+	ctx := context.Background()
+	var keys, vals [][]byte
+	for i := 0; i < 20; i++ {
+		keys = append(keys, []byte(fmt.Sprintf("ms:%d", i)))
+		vals = append(vals, []byte(fmt.Sprintf("v %d\x00", i)))
+	}
+	if err := p.MSet(ctx, keys, vals, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	c := mcDial(t, addr)
+	c.expect("get ms:5\r\n", "VALUE ms:5 0 4\r\nv 5\x00\r\nEND\r\n")
+	got, found, err := p.MGet(ctx, [][]byte{keys[0], []byte("none"), keys[19]})
+	if err != nil || !found[0] || found[1] || !found[2] || string(got[2]) != string(vals[19]) {
+		t.Errorf("MGet: got %q %v %v", got, found, err)
+	}
+	if ok, err := p.Delete(ctx, keys[0]); err != nil || !ok {
+		t.Errorf("Delete: got %v %v, want true", ok, err)
+	}
+	if ok, _ := p.Delete(ctx, keys[0]); ok {
+		t.Error("Delete of a missing key reported found")
+	}
+	if err := p.Set(ctx, []byte("short"), []byte("x"), time.Second); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "key expired", func() bool {
+		_, ok, _ := p.Get(ctx, []byte("short"))
+		return !ok
+	})
+}
