@@ -30,9 +30,10 @@ func TestNutcrackerPlacement(t *testing.T) {
 	pools = append(pools, pool{name: "tagged", hash: "murmur", dist: "ketama", tag: "{}"})
 	yaml := func() string {
 		var b strings.Builder
-		for _, p := range pools {
+		ports := testkit.FreePorts(t, len(pools))
+		for i, p := range pools {
 			fmt.Fprintf(&b, "%s:\n  listen: 127.0.0.1:%d\n  redis: true\n  hash: %s\n  distribution: %s\n",
-				p.name, freePort(t), p.hash, p.dist)
+				p.name, ports[i], p.hash, p.dist)
 			if p.tag != "" {
 				fmt.Fprintf(&b, "  hash_tag: %q\n", p.tag)
 			}
@@ -86,8 +87,6 @@ func randomKey(rng *rand.Rand, pool string, k int) string {
 	return string(b)
 }
 
-func freePort(t *testing.T) int { return testkit.FreePort(t) }
-
 // listenOf returns nutcracker's listen addresses in file order.
 func listenOf(t *testing.T, nc *testkit.Process) []string {
 	t.Helper()
@@ -119,12 +118,13 @@ func TestNutcrackerPlacementMemcache(t *testing.T) {
 	yaml := func() string {
 		var b strings.Builder
 		names = names[:0]
+		ports := testkit.FreePorts(t, 2*len(hashkit.Names()))
 		for _, h := range hashkit.Names() {
 			for _, d := range []string{"ketama", "modula"} {
 				name := h + "_" + d
-				names = append(names, name)
 				fmt.Fprintf(&b, "%s:\n  listen: 127.0.0.1:%d\n  hash: %s\n  distribution: %s\n  servers:\n%s",
-					name, freePort(t), h, d, servers)
+					name, ports[len(names)], h, d, servers)
+				names = append(names, name)
 			}
 		}
 		return b.String()
