@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -143,16 +144,31 @@ func stop(t *testing.T, cmd *exec.Cmd) {
 	}
 }
 
-// With no config faed serves the lcache servant on 127.0.0.1:6380.
+// With no config faed serves the lcache servant over Redis on
+// 127.0.0.1:6380 and memcache on 127.0.0.1:11212, one set of keys.
 func TestDefaultConfig(t *testing.T) {
-	if c, err := net.Dial("tcp", "127.0.0.1:6380"); err == nil {
-		c.Close()
-		t.Skip("127.0.0.1:6380 is in use; cannot test the default listener")
+	for _, addr := range []string{"127.0.0.1:6380", "127.0.0.1:11212"} {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			t.Skipf("%s is in use; cannot test the default listeners", addr)
+		}
 	}
 	cmd := start(t, "127.0.0.1:6380")
 	got := roundTrip(t, "127.0.0.1:6380", "*3\r\n$3\r\nSET\r\n$8\r\ngreeting\r\n$5\r\nhello\r\n*2\r\n$3\r\nGET\r\n$8\r\ngreeting\r\n")
 	if want := "+OK\r\n$5\r\nhello\r\n"; got != want {
-		t.Errorf("got %q, want %q", got, want)
+		t.Errorf("redis: got %q, want %q", got, want)
+	}
+	c, err := net.Dial("tcp", "127.0.0.1:11212")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	_, _ = c.Write([]byte("get greeting\r\n"))
+	want := "VALUE greeting 0 5\r\nhello\r\nEND\r\n"
+	buf := make([]byte, len(want))
+	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != want {
+		t.Errorf("memcache: got %q (%v), want %q", buf, err, want)
 	}
 	stop(t, cmd)
 }
