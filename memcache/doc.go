@@ -34,6 +34,22 @@
 // bad ones itself and newer servers add flags; ParseRequest only pulls out
 // what a proxy needs: the key, q (Quiet), O (Opaque) and b (Base64).
 //
+// # Where fae differs from memcached
+//
+//   - A command line longer than MaxLine is refused even when its newline
+//     came in the same read; memcached's verdict depends on read sizes.
+//   - MaxValue counts the value's bytes; memcached's item size limit also
+//     counts its item header and key, so it refuses values a few dozen
+//     bytes shorter. A server refusing a value fae let through swallows it
+//     too, so the stream stays in step.
+//   - An ms line with a bad flag and a bad or too-large data block is
+//     refused for the block, where memcached names the flag; both consume
+//     the same bytes.
+//   - A get with a key over MaxKey is refused on its own; memcached 1.6.18
+//     also drops the unsent replies of pipelined commands before it.
+//   - Only the text protocol is spoken: a first byte of 0x80 (memcached's
+//     binary protocol) is an unknown command.
+//
 // On the server side, a backend connection reads replies into its buffer and
 // calls ReplyLen with the request it sent to find where each reply ends.
 // Requests with noreply get no reply, and neither do quiet meta requests

@@ -2,17 +2,8 @@ package memcache
 
 import "errors"
 
-// ErrIncomplete reports that the buffer holds only the start of a request or
-// reply. The length returned with it is the total the buffer must reach, at
-// least, before another attempt can change the outcome.
-var ErrIncomplete = errors.New("memcache: incomplete request or reply")
-
-// ErrMalformedReply reports a server reply that does not follow the
-// protocol. ReplyLen wraps it with a detail; test for it with errors.Is.
-var ErrMalformedReply = errors.New("memcache: malformed reply")
-
-// Error is a request memcached refuses. It carries what memcached does about
-// it: the line it answers and whether it then closes the connection. The
+// Error is memcached's refusal of a request: the line it answers and whether
+// it then closes the connection. The
 // values ParseRequest returns are the shared ones declared below (or their
 // noreply twins), so returning them allocates nothing; never modify one.
 // Test for a kind of refusal with errors.Is(err, ErrBadFormat) and so on:
@@ -55,9 +46,19 @@ func (e *Error) AppendReply(dst []byte) []byte {
 	return append(dst, '\r', '\n')
 }
 
-// The refusals ParseRequest reports, with memcached 1.6's exact texts. After
-// each, except ErrLineTooLong, the connection goes on with the next request.
+// Sentinel errors of the package. Test for them with errors.Is. The *Error
+// values are the refusals ParseRequest reports, with memcached 1.6's exact
+// texts; after each, except ErrLineTooLong, the connection goes on with the
+// next request.
 var (
+	// ErrIncomplete reports that the buffer holds only the start of a
+	// request or reply. The length returned with it is the total the buffer
+	// must reach, at least, before another attempt can change the outcome.
+	ErrIncomplete = errors.New("memcache: incomplete request or reply")
+	// ErrMalformedReply reports a server reply that does not follow the
+	// protocol. ReplyLen wraps it with a detail.
+	ErrMalformedReply = errors.New("memcache: malformed reply")
+
 	// ErrUnknownCommand is memcached's "ERROR": an unknown command name
 	// (names are case-sensitive), an empty line, or a known command with the
 	// wrong number of tokens.

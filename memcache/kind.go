@@ -6,32 +6,32 @@ type Kind uint8
 
 // The commands of memcached's text protocol.
 const (
-	KindUnknown Kind = iota
-	KindGet          // get <key>*  (also the ancient alias "bget")
-	KindGets         // gets <key>*
-	KindGat          // gat <exptime> <key>*
-	KindGats         // gats <exptime> <key>*
-	KindSet          // set <key> <flags> <exptime> <bytes> [noreply]
-	KindAdd          // add, same form as set
-	KindReplace      // replace, same form as set
-	KindAppend       // append, same form as set
-	KindPrepend      // prepend, same form as set
-	KindCas          // cas <key> <flags> <exptime> <bytes> <cas unique> [noreply]
-	KindDelete       // delete <key> [0] [noreply]
-	KindIncr         // incr <key> <delta> [noreply]
-	KindDecr         // decr <key> <delta> [noreply]
-	KindTouch        // touch <key> <exptime> [noreply]
-	KindFlushAll     // flush_all [delay] [noreply]
-	KindVersion      // version
-	KindVerbosity    // verbosity <level> [noreply]
-	KindStats        // stats [<args>]
-	KindQuit         // quit
-	KindMetaGet      // mg <key> <flag>*
-	KindMetaSet      // ms <key> <datalen> <flag>*
-	KindMetaDelete   // md <key> <flag>*
-	KindMetaArith    // ma <key> <flag>*
-	KindMetaNoop     // mn
-	KindMetaDebug    // me <key> [b]
+	KindUnknown    Kind = iota
+	KindGet             // get <key>*  (also the ancient alias "bget")
+	KindGets            // gets <key>*
+	KindGat             // gat <exptime> <key>*
+	KindGats            // gats <exptime> <key>*
+	KindSet             // set <key> <flags> <exptime> <bytes> [noreply]
+	KindAdd             // add, same form as set
+	KindReplace         // replace, same form as set
+	KindAppend          // append, same form as set
+	KindPrepend         // prepend, same form as set
+	KindCas             // cas <key> <flags> <exptime> <bytes> <cas unique> [noreply]
+	KindDelete          // delete <key> [0] [noreply]
+	KindIncr            // incr <key> <delta> [noreply]
+	KindDecr            // decr <key> <delta> [noreply]
+	KindTouch           // touch <key> <exptime> [noreply]
+	KindFlushAll        // flush_all [delay] [noreply]
+	KindVersion         // version
+	KindVerbosity       // verbosity <level> [noreply]
+	KindStats           // stats [<args>]
+	KindQuit            // quit
+	KindMetaGet         // mg <key> <flag>*
+	KindMetaSet         // ms <key> <datalen> <flag>*
+	KindMetaDelete      // md <key> <flag>*
+	KindMetaArith       // ma <key> <flag>*
+	KindMetaNoop        // mn
+	KindMetaDebug       // me <key> [b]
 	// KindAdmin is a command that administers one server: shutdown, slabs,
 	// lru, lru_crawler, watch, cache_memlimit, extstore, refresh_certs.
 	// ParseRequest checks nothing beyond its line; a proxy usually refuses

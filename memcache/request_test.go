@@ -76,16 +76,16 @@ func verdict(n int, req *Request, err error) string {
 	return fmt.Sprintf("n=%d %s", n, describe(req))
 }
 
-func ok(n int, desc string) string    { return fmt.Sprintf("n=%d %s", n, desc) }
-func incomplete(need int) string      { return fmt.Sprintf("incomplete need=%d", need) }
-func refused(n int, e *Error) string  { return verdict(n, nil, e) }
-func quietly(n int, e *Error) string  { return verdict(n, nil, refuse(e, true)) }
-func lineLen(s string) int            { return strings.IndexByte(s, '\n') + 1 }
-func closed() string                  { return refused(0, ErrLineTooLong) }
-func key(n int) string                { return strings.Repeat("k", n) }
-func metaFlags(n int) string          { return strings.Repeat(" v", n) }
-func unknown(in string) string        { return refused(lineLen(in), ErrUnknownCommand) }
-func badFormat(in string) string      { return refused(lineLen(in), ErrBadFormat) }
+func ok(n int, desc string) string           { return fmt.Sprintf("n=%d %s", n, desc) }
+func incomplete(need int) string             { return fmt.Sprintf("incomplete need=%d", need) }
+func refused(n int, e *Error) string         { return verdict(n, nil, e) }
+func quietly(n int, e *Error) string         { return verdict(n, nil, refuse(e, true)) }
+func lineLen(s string) int                   { return strings.IndexByte(s, '\n') + 1 }
+func closed() string                         { return refused(0, ErrLineTooLong) }
+func key(n int) string                       { return strings.Repeat("k", n) }
+func metaFlags(n int) string                 { return strings.Repeat(" v", n) }
+func unknown(in string) string               { return refused(lineLen(in), ErrUnknownCommand) }
+func badFormat(in string) string             { return refused(lineLen(in), ErrBadFormat) }
 func lineRefused(in string, e *Error) string { return refused(lineLen(in), e) }
 
 type parseCase struct {
