@@ -3,6 +3,7 @@ package proxy
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -59,4 +60,25 @@ func TestIdleParking(t *testing.T) {
 	if got := srv.Clients(); got != 0 {
 		t.Errorf("clients after Close: got %d, want 0", got)
 	}
+}
+
+// A memcache session in the middle of discarding a refused, too large value
+// does not park: the rest of the value must not be read as commands.
+func TestParkingWhileSkipping(t *testing.T) {
+	m := startMemcachedAddr(t)
+	cfg := fmt.Sprintf("[pools.p]\nlisten = \"127.0.0.1:0\"\nprotocol = \"memcache\"\nservers = [\"%s:1\"]\n", m)
+	srv, addr := startProxyWith(t, cfg, func(s *Server) { s.ParkAfter = 30 * time.Millisecond })
+	c := mcDial(t, addr)
+	const size = 2 << 20
+	c.expect(fmt.Sprintf("set big 0 0 %d\r\n%s", size, strings.Repeat("get x\r\n", 1000)), "SERVER_ERROR object too large for cache\r\n")
+	// idle well past ParkAfter with most of the value still to come
+	deadline := time.Now().Add(300 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		if srv.Parked() != 0 {
+			t.Fatal("session parked while discarding a value")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	rest := size - 7000
+	c.expect(strings.Repeat("x", rest)+"\r\nversion\r\n", "VERSION "+memcachedVersion+"\r\n")
 }

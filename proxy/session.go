@@ -129,7 +129,7 @@ func (s *session) readLoop() (parkable bool) {
 		if !errors.Is(err, os.ErrDeadlineExceeded) || !s.parkReq.Swap(false) {
 			return false
 		}
-		if r == w && s.inflight.Load() == 0 {
+		if r == w && s.inflight.Load() == 0 && s.skip == 0 {
 			return true
 		}
 		_ = s.nc.SetReadDeadline(time.Time{}) // busy after all
