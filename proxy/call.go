@@ -39,7 +39,6 @@ type call struct {
 	merge      mergeKind
 	name       string   // command name for messages ("mget")
 	closeAfter bool     // close the client connection once this reply is written
-	local      bool     // Reply was set by the proxy itself
 	keys       [][]byte // memcache split fetch: the requested keys (in keyBuf)
 	keyBuf     []byte
 	drop       uint8 // memcache: which replies the client does not get
@@ -66,7 +65,6 @@ func (c *call) complete() {
 
 // markReady completes a call whose reply the proxy wrote itself.
 func (c *call) markReady() {
-	c.local = true
 	c.ready <- struct{}{}
 }
 
@@ -78,7 +76,7 @@ func (c *call) release() {
 	c.Req, c.Reply = c.Req[:0], c.Reply[:0]
 	c.Err, c.Hint, c.Deadline = nil, 0, time.Time{}
 	c.parts, c.slots = c.parts[:0], c.slots[:0]
-	c.parent, c.merge, c.name, c.closeAfter, c.local = nil, mergeNone, "", false, false
+	c.parent, c.merge, c.name, c.closeAfter = nil, mergeNone, "", false
 	c.drop, c.keys, c.keyBuf = dropNone, c.keys[:0], c.keyBuf[:0]
 	if cap(c.Req) > 64<<10 {
 		c.Req = nil
