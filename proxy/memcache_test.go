@@ -192,6 +192,8 @@ func TestDefaultServantBothProtocols(t *testing.T) {
 	r.expect("+OK\r\n", "SET", "counter", "41")
 	m.expect("incr counter 1\r\n", "42\r\n")
 	m.expect("get a b greeting\r\n", "VALUE greeting 0 5\r\nhello\r\nEND\r\n")
+	m.expect("mg fromm v f\r\n", "VA 3 f7\r\nabc\r\n")
+	m.expect("ms q1 1 q\r\nz\r\nmg q1 v q\r\nmg none v q\r\nmn\r\n", "VA 1\r\nz\r\nMN\r\n")
 }
 
 func startMemcachedAddr(t *testing.T) string { return testkit.StartMemcached(t).Addr }

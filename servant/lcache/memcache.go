@@ -1,14 +1,14 @@
 package lcache
 
 import (
-	"math"
 	"strconv"
 )
 
 // MC is one memcache request, already parsed (by package memcache or any
 // other parser). Keys, Value and Meta alias the caller's buffer: DoMemcache
-// copies what it keeps. The zero value is no valid request. An MC is only
-// read by DoMemcache, so it may be reused once DoMemcache returns.
+// copies what it keeps. The zero value names no command and is answered
+// "ERROR". DoMemcache only reads an MC: the caller may reuse it as soon as
+// DoMemcache returns.
 type MC struct {
 	// Cmd is the command as memcached spells it: "get", "gets", "gat",
 	// "gats", "set", "add", "replace", "append", "prepend", "cas",
@@ -183,22 +183,22 @@ func (c *Cache) DoMemcache(dst []byte, r *MC) []byte {
 		return c.mcFetch(dst, r, op)
 	case op >= mcMetaGet:
 		return c.doMeta(dst, r, op)
-	case len(r.Keys) != 1 && (op != mcFlushAll || len(r.Keys) != 0):
+	case (op == mcFlushAll) != (len(r.Keys) == 0), len(r.Keys) > 1:
 		return append(dst, mcError...)
-	case op != mcFlushAll && len(r.Keys[0]) > MemcacheMaxKey:
-		return c.mcReply(dst, r, mcBadFormat)
 	}
 	n := len(dst)
-	switch op {
-	case mcDelete:
-		dst = c.mcDelete(dst, r.Keys[0])
-	case mcIncr, mcDecr:
-		dst = c.mcIncr(dst, r.Keys[0], r.Delta, op == mcIncr)
-	case mcTouch:
-		dst = c.mcTouch(dst, r)
-	case mcFlushAll:
+	switch {
+	case op == mcFlushAll:
 		c.flushAll(r.Exptime, nowMillis())
 		dst = append(dst, mcOK...)
+	case len(r.Keys[0]) > MemcacheMaxKey:
+		dst = append(dst, mcBadFormat...)
+	case op == mcDelete:
+		dst = c.mcDelete(dst, r.Keys[0])
+	case op == mcIncr, op == mcDecr:
+		dst = c.mcIncr(dst, r.Keys[0], r.Delta, op == mcIncr)
+	case op == mcTouch:
+		dst = c.mcTouch(dst, r)
 	default:
 		dst = c.mcStore(dst, r, op)
 	}
@@ -206,14 +206,6 @@ func (c *Cache) DoMemcache(dst []byte, r *MC) []byte {
 		dst = dst[:n]
 	}
 	return dst
-}
-
-// mcReply appends reply unless r asked for none.
-func (c *Cache) mcReply(dst []byte, r *MC, reply string) []byte {
-	if r.NoReply {
-		return dst
-	}
-	return append(dst, reply...)
 }
 
 // mcFetch is get, gets, gat and gats. A key over MemcacheMaxKey replaces
@@ -297,9 +289,8 @@ func (c *Cache) mcDelete(dst []byte, key []byte) []byte {
 }
 
 // mcStore is set, add, replace, append, prepend and cas, as memcached's
-// process_update_command and do_store_item: an item too large is refused
-// first (and a failed set drops the old value, lest it stay stale), then the
-// command's condition is checked.
+// process_update_command: an item too large is refused first, and a failed
+// set drops the old value, lest it stay stale.
 func (c *Cache) mcStore(dst []byte, r *MC, op mcOp) []byte {
 	key := r.Keys[0]
 	s := c.lockKey(key)
@@ -310,25 +301,41 @@ func (c *Cache) mcStore(dst []byte, r *MC, op mcOp) []byte {
 		}
 		return append(dst, reply...)
 	}
+	var cas uint64 // classic append and prepend take none
+	if op == mcCas {
+		cas = r.Cas
+	}
 	now := nowMillis()
+	res, _ := c.storeItem(key, op, r.Flags, mcDeadline(r.Exptime, now), now, r.Value, cas)
+	return append(dst, res...)
+}
+
+// storeItem applies a storage command that passed mcRefuse to key, whose
+// stripe the caller holds, as memcached's do_store_item: cas compares with
+// the item's cas unique (0 never matches), append and prepend compare only
+// a non-zero cas and keep the item's flags and deadline. It returns the
+// classic reply and, when stored, the new cas unique.
+func (c *Cache) storeItem(key []byte, op mcOp, flags uint32, exp, now int64, val []byte, cas uint64) (string, uint64) {
 	old, found := c.lookup(key)
 	switch {
 	case op == mcAdd && found,
 		(op == mcReplace || op == mcAppend || op == mcPrepend) && !found:
-		return append(dst, mcNotStored...)
+		return mcNotStored, 0
 	case op == mcCas && !found:
-		return append(dst, mcNotFound...)
-	case op == mcCas && r.Cas != old.cas:
-		return append(dst, mcExists...)
-	case op == mcAppend || op == mcPrepend:
-		if c.mcRefuse(key, old.flags, len(old.val)+len(r.Value)) != "" {
-			return append(dst, mcNotStored...)
-		}
-		c.put(key, entry{val: joinValue(old.val, r.Value, op == mcAppend), exp: old.exp, flags: old.flags}, 0)
-		return append(dst, mcStored...)
+		return mcNotFound, 0
+	case op == mcCas && cas != old.cas,
+		(op == mcAppend || op == mcPrepend) && cas != 0 && cas != old.cas:
+		return mcExists, 0
 	}
-	c.put(key, entry{val: clone(r.Value), exp: mcDeadline(r.Exptime, now), flags: r.Flags}, now)
-	return append(dst, mcStored...)
+	e := entry{val: clone(val), exp: exp, flags: flags}
+	if op == mcAppend || op == mcPrepend {
+		if c.mcRefuse(key, old.flags, len(old.val)+len(val)) != "" {
+			return mcNotStored, 0
+		}
+		e = entry{val: joinValue(old.val, val, op == mcAppend), exp: old.exp, flags: old.flags}
+		now = 0
+	}
+	return mcStored, c.put(key, e, now)
 }
 
 // joinValue returns old with add after it (appending) or before it. An
@@ -365,10 +372,7 @@ func mcItemSize(keyLen int, flags uint32, size int) int {
 	return n
 }
 
-// mcIncr is incr and decr, as memcached's do_add_delta: the value must read
-// as an unsigned 64-bit decimal (mcParseUint), incr wraps around, decr stops
-// at 0, and a result no longer than the value is written over it padded
-// with spaces, keeping its length, flags and TTL.
+// mcIncr is incr and decr.
 func (c *Cache) mcIncr(dst []byte, key []byte, delta uint64, incr bool) []byte {
 	s := c.lockKey(key)
 	defer s.Unlock()
@@ -376,20 +380,43 @@ func (c *Cache) mcIncr(dst []byte, key []byte, delta uint64, incr bool) []byte {
 	if !found {
 		return append(dst, mcNotFound...)
 	}
-	v, ok := mcParseUint(old.val)
-	if !ok || mcItemSize(len(key), old.flags, len(old.val)) > mcChunkMax {
+	if !counterSized(key, old) {
 		return append(dst, mcNonNumeric...)
 	}
-	v = addDelta(v, delta, incr)
-	var buf [20]byte
-	digits := strconv.AppendUint(buf[:0], v, 10)
-	val := make([]byte, max(len(digits), len(old.val)))
+	digits, _, ok := c.addToItem(key, old, delta, incr)
+	if !ok {
+		return append(dst, mcNonNumeric...)
+	}
+	dst = append(dst, digits...)
+	return append(dst, "\r\n"...)
+}
+
+// counterSized reports whether incr and decr may read e, the entry of key:
+// memcached refuses an empty value or a chunked item before it reads them.
+func counterSized(key []byte, e entry) bool {
+	return len(e.val) > 0 && mcItemSize(len(key), e.flags, len(e.val)) <= mcChunkMax
+}
+
+// addToItem is the arithmetic of memcached's do_add_delta on key, whose
+// entry is e and whose stripe the caller holds: the value must read as an
+// unsigned 64-bit decimal (mcParseUint), incr wraps around, decr stops at 0,
+// and a result no longer than the value is written over it padded with
+// spaces. Length aside, the value keeps its flags and deadline. It returns
+// the result's digits and the entry stored, or false for a value that is
+// not a number.
+func (c *Cache) addToItem(key []byte, e entry, delta uint64, incr bool) ([]byte, entry, bool) {
+	v, ok := mcParseUint(e.val)
+	if !ok {
+		return nil, e, false
+	}
+	digits := strconv.AppendUint(nil, addDelta(v, delta, incr), 10)
+	val := make([]byte, max(len(digits), len(e.val)))
 	for i := copy(val, digits); i < len(val); i++ {
 		val[i] = ' '
 	}
-	c.put(key, entry{val: val, exp: old.exp, flags: old.flags}, 0)
-	dst = append(dst, digits...)
-	return append(dst, "\r\n"...)
+	e.val = val
+	e.cas = c.put(key, e, 0)
+	return digits, e, true
 }
 
 // addDelta adds delta to v (wrapping around) or subtracts it (stopping at 0).
@@ -404,38 +431,22 @@ func addDelta(v, delta uint64, incr bool) uint64 {
 }
 
 // mcParseUint reads a value as memcached's safe_strtoull reads an item's
-// data, which a CRLF always follows: glibc strtoull (leading white space, a
-// sign, decimal digits, no overflow), then a white space or NUL byte must
-// follow the digits, and a '-' is refused only when the result would be
-// negative as an int64.
+// data, which a CRLF always follows: glibc strtoull, then a white space or
+// NUL byte must follow the digits, and "-n" is refused when the result
+// would be negative as an int64. (memcached 1.6.18 looks for that '-' with
+// strchr, on into the memory after the item; lcache looks in the value.)
 func mcParseUint(b []byte) (uint64, bool) {
-	i := 0
-	for i < len(b) && isCSpace(b[i]) {
-		i++
-	}
-	neg := i < len(b) && b[i] == '-'
-	if i < len(b) && (b[i] == '-' || b[i] == '+') {
-		i++
-	}
-	start, overflow := i, false
-	var v uint64
-	for ; i < len(b) && '0' <= b[i] && b[i] <= '9'; i++ {
-		d := uint64(b[i] - '0')
-		if v > (math.MaxUint64-d)/10 {
-			overflow = true
-		}
-		v = v*10 + d
-	}
-	if i == start || overflow || (i < len(b) && !isCSpace(b[i]) && b[i] != 0) {
+	mag, neg, ok := scanCNumber(b)
+	if !ok {
 		return 0, false
 	}
 	if neg {
-		v = -v
-		if int64(v) < 0 {
+		mag = -mag
+		if int64(mag) < 0 {
 			return 0, false
 		}
 	}
-	return v, true
+	return mag, true
 }
 
 // mcDeadline converts an exptime given at unix ms now into an entry deadline

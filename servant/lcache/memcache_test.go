@@ -175,8 +175,6 @@ var memcacheScripts = []mscript{
 		m("incr n 1", nonNum),
 		mv("set n 0 0", "", stored),
 		m("decr n 1", nonNum),
-		mv("set n 0 0", "  ", stored),
-		m("decr n 1", nonNum),
 		mv("set n 0 0", "+", stored),
 		m("decr n 1", nonNum),
 		mv("set n 0 0", "1"+strings.Repeat(" ", 524228-1), stored),
@@ -186,6 +184,14 @@ var memcacheScripts = []mscript{
 		mv("set n 1 0", "1"+strings.Repeat(" ", 524224-1), stored),
 		m("incr n 1", "2\r\n"),
 		mv("set n 1 0", "1"+strings.Repeat(" ", 524225-1), stored),
+		m("incr n 1", nonNum),
+	}},
+	// memcached would read on past the value's CRLF, into whatever memory
+	// follows the item.
+	{name: "incr of white space", lcacheOnly: true, steps: []mstep{
+		mv("set n 0 0", "  ", stored),
+		m("decr n 1", nonNum),
+		mv("set n 0 0", "\r\n", stored),
 		m("incr n 1", nonNum),
 	}},
 	{name: "delete", steps: []mstep{
@@ -311,11 +317,41 @@ var memcacheScripts = []mscript{
 		m("touch", "ERROR\r\n"),
 		m("delete", "ERROR\r\n"),
 		m("incr", "ERROR\r\n"),
+		m("mg", "ERROR\r\n"),
 	}},
 }
 
 func TestMemcacheCommands(t *testing.T) {
 	runMScripts(t, memcacheScripts)
+}
+
+// TestMemcacheBadRequests checks requests that no memcache parser produces.
+func TestMemcacheBadRequests(t *testing.T) {
+	c := newTestCache(t, Config{})
+	k := [][]byte{[]byte("k")}
+	for _, tc := range []struct {
+		name string
+		r    *MC
+		want string
+	}{
+		{"flush_all with a key", &MC{Cmd: "flush_all", Keys: k}, "ERROR\r\n"},
+		{"set of two keys", &MC{Cmd: "set", Keys: toArgs([]string{"a", "b"})}, "ERROR\r\n"},
+		{"set without key", &MC{Cmd: "set", NoReply: true}, "ERROR\r\n"},
+		{"unknown with noreply", &MC{Cmd: "verbosity", NoReply: true}, "ERROR\r\n"},
+		{"name in upper case", &MC{Cmd: "GET", Keys: k}, "ERROR\r\n"},
+		{"empty name", &MC{}, "ERROR\r\n"},
+		{"ms of two keys", &MC{Cmd: "ms", Keys: toArgs([]string{"a", "b"})}, "ERROR\r\n"},
+		{"empty meta flag", &MC{Cmd: "mg", Keys: k, Meta: [][]byte{{}}}, "CLIENT_ERROR invalid flag\r\n"},
+		{"get with noreply", &MC{Cmd: "get", Keys: k, NoReply: true}, end},
+	} {
+		if got := string(c.DoMemcache(nil, tc.r)); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	c.Close()
+	if got, want := string(c.DoMemcache(nil, &MC{Cmd: "get", Keys: k})), "SERVER_ERROR lcache is closed\r\n"; got != want {
+		t.Errorf("after Close: got %q, want %q", got, want)
+	}
 }
 
 // TestMemcacheScriptsAgainstMemcached runs the scripts of the tests against
@@ -324,8 +360,7 @@ func TestMemcacheScriptsAgainstMemcached(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts memcached")
 	}
-	srv := testkit.StartMemcached(t)
-	mc := dialMemcached(t, srv.Addr)
+	mc := dialMemcached(t, startMemcached(t).Addr)
 	for _, scripts := range [][]mscript{memcacheScripts, metaScripts, crossScripts} {
 		for _, sc := range scripts {
 			if sc.lcacheOnly {
@@ -345,7 +380,7 @@ func TestMemcacheScriptsAgainstMemcached(t *testing.T) {
 				for j := range min(len(wantCas), len(gotCas)) {
 					casOf[wantCas[j]] = gotCas[j]
 				}
-				if string(normaliseCas(got)) != string(normaliseCas([]byte(st.want))) {
+				if !sameMCReply(got, []byte(st.want)) {
 					t.Errorf("%s, step %d %q: memcached says %q, the test wants %q",
 						sc.name, i+1, st.line, got, st.want)
 					break
@@ -374,6 +409,16 @@ func translateCas(r *MC, casOf map[uint64]uint64) {
 	}
 }
 
+// startMemcached starts the memcached that the tests compare with, with
+// memory enough never to evict, and without the LRU maintainer thread: it
+// holds a reference to an item for a while after a hit (an asynchronous LRU
+// bump), and incr or decr then copy the item instead of rewriting it in
+// place with padding, so that memcached's reply would depend on timing.
+func startMemcached(t *testing.T) *testkit.Process {
+	t.Helper()
+	return testkit.StartMemcached(t, "-m", "1024", "-o", "no_lru_maintainer")
+}
+
 // mcConn is a text protocol connection to memcached.
 type mcConn struct {
 	conn net.Conn
@@ -395,12 +440,19 @@ func dialMemcached(t testing.TB, addr string) *mcConn {
 func (mc *mcConn) do(t testing.TB, r *MC) []byte {
 	t.Helper()
 	_ = mc.conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := mc.conn.Write(append(mcWire(r), "mn\r\n"...)); err != nil {
+	req := mcWire(r)
+	if r.Cmd != "mn" {
+		req = append(req, "mn\r\n"...)
+	}
+	if _, err := mc.conn.Write(req); err != nil {
 		t.Fatalf("write to memcached: %v", err)
 	}
 	reply, err := readMCUntil(mc.rd, "MN\r\n")
 	if err != nil {
 		t.Fatalf("read the reply of %q from memcached: %v (so far %q)", mcWire(r), err, reply)
+	}
+	if r.Cmd == "mn" {
+		reply = append(reply, "MN\r\n"...)
 	}
 	return reply
 }
