@@ -59,63 +59,14 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/fae-bench-memcache.XXXXXX")
 PIDS=()
 
-log() { printf '%s\n' "$*" >&2; }
-die() { log "memcache.sh: $*"; exit 1; }
-
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-	if [[ ${KEEP:-0} == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 PATH=$PATH:/usr/sbin # nutcracker's Debian package installs it there
 for bin in memcached nutcracker ss go; do
 	command -v "$bin" >/dev/null || die "$bin not found (apt-get install memcached nutcracker iproute2 golang)"
 done
 
-# free_port prints a loopback TCP port that nothing uses and that this script
-# has not handed out yet, below the kernel's ephemeral range so outgoing
-# connections cannot take it.
-TAKEN=" "
-free_port() {
-	local lo hi p i
-	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
-	hi=$((lo - 1)) lo=20000
-	for ((i = 0; i < 200; i++)); do
-		p=$((lo + RANDOM % (hi - lo)))
-		[[ $TAKEN == *" $p "* ]] && continue
-		ss -Htan "( sport = :$p or dport = :$p )" | grep -q . && continue
-		TAKEN+="$p "
-		echo "$p"
-		return 0
-	done
-	die "no free port found"
-}
-
-# wait_port waits (bounded) until something accepts on 127.0.0.1:$1; $2 is the
-# pid that should be listening, $3 its log.
-wait_port() {
-	local port=$1 pid=$2 logf=$3 i
-	for ((i = 0; i < 200; i++)); do
-		kill -0 "$pid" 2>/dev/null || { cat "$logf" >&2 || true; die "pid $pid died before listening on $port"; }
-		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-		sleep 0.05
-	done
-	cat "$logf" >&2 || true
-	die "nothing listens on 127.0.0.1:$port after 10s"
-}
-
-start() { # start NAME LOGFILE CMD...: runs CMD in the background, records its pid
-	local name=$1 logf=$2
-	shift 2
-	"$@" >"$logf" 2>&1 &
-	PIDS+=($!)
-	LASTPID=$!
-	log "started $name (pid $LASTPID)"
-}
 
 # mc_stat PORT NAME: prints memcache stat NAME of the server (or proxy) on
 # PORT; reads at most 2s per line, stops at END.
