@@ -92,7 +92,7 @@ func (c *Conn) Flush() {
 // claimed; returns with mu held.
 func (c *Conn) writeOnce() {
 	buf, nc, gen := c.wbuf, c.nc, c.gen
-	c.wbuf = c.spare[:0]
+	c.wbuf, c.spare = c.spare[:0], nil // its array now backs wbuf: never hand it out twice
 	c.mu.Unlock()
 	_, err := nc.Write(buf)
 	c.mu.Lock()
