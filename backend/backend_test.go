@@ -256,3 +256,43 @@ func TestCloseFailsQueued(t *testing.T) {
 		}
 	}
 }
+
+// After a write larger than the buffers faed keeps (1 MiB), concurrent
+// senders must not append into the array still being written: every reply
+// stays matched to its request.
+func TestLargeWriteThenConcurrentSends(t *testing.T) {
+	r := testkit.StartRedis(t)
+	s := newServer(t, redisConfig(r.Addr))
+	c := s.Conn(0)
+	big := string(bytes.Repeat([]byte("x"), 2<<20))
+	for round := 0; round < 5; round++ {
+		var wg sync.WaitGroup
+		errs := make(chan error, 64)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if call := do(t, c, 10*time.Second, "SET", "big", big); string(call.Reply) != "+OK\r\n" {
+				errs <- fmt.Errorf("big SET: %q %v", call.Reply, call.Err)
+			}
+		}()
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < 50; i++ {
+					k, v := fmt.Sprintf("r%d:g%d:%d", round, g, i), fmt.Sprint(i)
+					do(t, c, 10*time.Second, "SET", k, v)
+					if call := do(t, c, 10*time.Second, "GET", k); string(call.Reply) != fmt.Sprintf("$%d\r\n%s\r\n", len(v), v) {
+						errs <- fmt.Errorf("%s: got %q %v", k, call.Reply, call.Err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+	}
+}
