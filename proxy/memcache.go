@@ -49,6 +49,9 @@ func (memcacheFront) next(s *session, buf []byte) (n, need int, stop bool) {
 		if reply := me.AppendReply(nil); len(reply) > 0 {
 			s.pushLocal(reply, false)
 		}
+		if errors.Is(err, memcache.ErrTooLarge) {
+			s.mcForget(req)
+		}
 		if n > len(buf) {
 			s.skip = n - len(buf)
 			n = len(buf)
@@ -127,7 +130,7 @@ func (s *session) mcForward(req *memcache.Request) {
 		c.drop = dropAll
 		req.Args = req.Args[:len(req.Args)-1] // "noreply" is the last token
 		c.Req = memcache.AppendRequest(c.Req[:0], req)
-	case req.Quiet:
+	case req.Quiet && quietFlags(req) == 1:
 		c.drop = dropOmitted
 		c.Req = memcache.AppendRequestNoQuiet(c.Req[:0], req)
 	default:
@@ -135,6 +138,46 @@ func (s *session) mcForward(req *memcache.Request) {
 	}
 	s.push(c)
 	s.mcSend(si, &c.Call, req)
+}
+
+// quietFlags counts a meta request's q flags: with more than one memcached
+// refuses the request (duplicate flag), so it is forwarded as it is.
+func quietFlags(req *memcache.Request) int {
+	n := 0
+	for _, f := range req.MetaFlags {
+		if string(f) == "q" {
+			n++
+		}
+	}
+	return n
+}
+
+// mcForget follows a set or ms refused as too large: memcached then drops the
+// key's old value, so the key's server is told to delete it (the client sees
+// only the refusal).
+func (s *session) mcForget(req *memcache.Request) {
+	if (req.Kind != memcache.KindSet && req.Kind != memcache.KindMetaSet) || len(req.Keys) == 0 {
+		return
+	}
+	del := memcache.Request{Kind: memcache.KindDelete, Keys: req.Keys[:1]}
+	del.Args = [][]byte{[]byte("delete"), req.Keys[0]}
+	if req.Kind == memcache.KindMetaSet {
+		del.Kind, del.Args[0] = memcache.KindMetaDelete, []byte("md")
+		if req.Base64 {
+			del.Args = append(del.Args, []byte("b"))
+			del.MetaFlags, del.Base64 = del.Args[2:], true
+		}
+	}
+	del.Name = del.Args[0]
+	si, err := s.p.pick(routeKey(&del))
+	if err != nil {
+		return
+	}
+	c := newCall()
+	c.drop, c.Hint = dropAll, uint8(del.Kind)
+	c.Req = memcache.AppendRequest(c.Req[:0], &del)
+	s.push(c)
+	s.mcSend(si, &c.Call, &del)
 }
 
 // mcSend hands a call to server si, or executes it in the servant.

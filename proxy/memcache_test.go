@@ -135,6 +135,12 @@ func TestMemcacheFront(t *testing.T) {
 	c.expect("set x 0 0 1\r\nabc\r\n", "CLIENT_ERROR bad data chunk\r\nERROR\r\n")
 	c.expect("set big 0 0 2000000\r\n"+strings.Repeat("x", 2000000)+"\r\nget mk1\r\n",
 		"SERVER_ERROR object too large for cache\r\nVALUE mk1 1 4\r\nvmk1\r\nEND\r\n")
+	// a too large set drops the old value, as memcached does
+	c.expect("set old 0 0 1\r\nv\r\n", "STORED\r\n")
+	c.expect("set old 0 0 2000000\r\n"+strings.Repeat("y", 2000000)+"\r\nget old\r\n",
+		"SERVER_ERROR object too large for cache\r\nEND\r\n")
+	// two q flags: memcached's own refusal, nothing stored
+	c.expect("ms dq 1 q q\r\nx\r\nmg dq v\r\n", "CLIENT_ERROR duplicate flag\r\nEN\r\n")
 	// flush_all reaches every server
 	c.expect("flush_all\r\n", "OK\r\n")
 	c.expect("get mk1 mk2 mk3 mk4 mk5\r\n", "END\r\n")
