@@ -7,6 +7,7 @@ import (
 	"net"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -146,33 +147,66 @@ func TestTimeoutResetsConnection(t *testing.T) {
 	}
 }
 
-// A server that cannot be reached fails calls at once while the connection
-// backs off, and OnFailures fires at FailureLimit.
+// A server whose connections cannot be set up fails calls at once while the
+// connection backs off: no new connection attempt until the backoff ends.
+// OnFailures fires at FailureLimit.
 func TestUnreachableBackoff(t *testing.T) {
-	addr := fmt.Sprintf("127.0.0.1:%d", testkit.FreePort(t))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var accepts atomic.Int32
+	go func() { // accepts, refuses the AUTH set-up, hangs up
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepts.Add(1)
+			go func() {
+				buf := make([]byte, 512)
+				_, _ = nc.Read(buf)
+				_, _ = nc.Write([]byte("-ERR no\r\n"))
+				nc.Close()
+			}()
+		}
+	}()
 	fired := make(chan struct{}, 10)
-	cfg := redisConfig(addr)
+	cfg := redisConfig(ln.Addr().String())
+	cfg.Init = [][]byte{resp.AppendCommand(nil, []byte("AUTH"), []byte("x"))}
 	cfg.FailureLimit = 2
 	cfg.OnFailures = func(*Server) { fired <- struct{}{} }
-	cfg.BackoffMin, cfg.BackoffMax = 300*time.Millisecond, time.Second
+	cfg.BackoffMin, cfg.BackoffMax = 500*time.Millisecond, time.Second
 	s := newServer(t, cfg)
 	c := s.Conn(0)
 	if call := do(t, c, 0, "PING"); !errors.Is(call.Err, ErrUnreachable) {
 		t.Fatalf("got %v, want ErrUnreachable", call.Err)
 	}
-	start := time.Now()
-	call := do(t, c, 0, "PING")
-	if !errors.Is(call.Err, ErrUnreachable) || time.Since(start) > 50*time.Millisecond {
-		t.Errorf("during backoff: got %v after %v, want an immediate ErrUnreachable", call.Err, time.Since(start))
+	if n := accepts.Load(); n != 1 {
+		t.Fatalf("%d connection attempts, want 1", n)
 	}
-	// after the backoff the next call dials again and fails again: 2 failures
+	for i := 0; i < 20; i++ { // within the backoff: fail fast, no new attempt
+		if call := do(t, c, 0, "PING"); !errors.Is(call.Err, ErrUnreachable) {
+			t.Fatalf("during backoff: got %v, want ErrUnreachable", call.Err)
+		}
+	}
+	if n := accepts.Load(); n != 1 {
+		t.Errorf("%d connection attempts during the backoff, want 1", n)
+	}
+	// after the backoff the next call tries again: a second failure
 	deadline := time.Now().Add(5 * time.Second)
-	for len(fired) == 0 && time.Now().Before(deadline) {
+	for accepts.Load() < 2 && time.Now().Before(deadline) {
 		do(t, c, 0, "PING")
 		time.Sleep(20 * time.Millisecond)
 	}
-	if len(fired) == 0 {
-		t.Error("OnFailures not called after FailureLimit connect failures")
+	if accepts.Load() < 2 {
+		t.Error("no new connection attempt after the backoff")
+	}
+	select {
+	case <-fired:
+	case <-time.After(5 * time.Second):
+		t.Error("OnFailures not called after FailureLimit failures")
 	}
 }
 
