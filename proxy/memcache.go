@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -25,10 +26,14 @@ var _ frontend = memcacheFront{}
 
 // Values of call.drop.
 const (
-	dropNone    = iota
-	dropAll     // noreply: the client gets nothing
-	dropOmitted // meta q: drop the replies memcached would omit
+	dropNone = iota
+	dropAll  // noreply: the client gets nothing
+	dropMN   // quiet meta: the reply ends with the MN of the mn faed added
 )
+
+// quietHint marks the scan hint of a quiet meta request sent with an mn after
+// it: its reply, possibly empty, runs up to and including "MN\r\n".
+const quietHint = 0x80
 
 func (memcacheFront) next(s *session, buf []byte) (n, need int, stop bool) {
 	if s.skip > 0 { // the rest of a refused, too large data block
@@ -130,26 +135,17 @@ func (s *session) mcForward(req *memcache.Request) {
 		c.drop = dropAll
 		req.Args = req.Args[:len(req.Args)-1] // "noreply" is the last token
 		c.Req = memcache.AppendRequest(c.Req[:0], req)
-	case req.Quiet && quietFlags(req) == 1:
-		c.drop = dropOmitted
-		c.Req = memcache.AppendRequestNoQuiet(c.Req[:0], req)
+	case req.Quiet && s.p.servers[si].cache == nil:
+		// memcached decides what q leaves out; the mn after the request
+		// marks where its (possibly empty) reply ends
+		c.drop, c.Hint = dropMN, c.Hint|quietHint
+		c.Req = memcache.AppendRequest(c.Req[:0], req)
+		c.Req = append(c.Req, "mn\r\n"...)
 	default:
 		c.Req = memcache.AppendRequest(c.Req[:0], req)
 	}
 	s.push(c)
 	s.mcSend(si, &c.Call, req)
-}
-
-// quietFlags counts a meta request's q flags: with more than one memcached
-// refuses the request (duplicate flag), so it is forwarded as it is.
-func quietFlags(req *memcache.Request) int {
-	n := 0
-	for _, f := range req.MetaFlags {
-		if string(f) == "q" {
-			n++
-		}
-	}
-	return n
 }
 
 // mcForget follows a set or ms refused as too large: memcached then drops the
@@ -304,8 +300,8 @@ func (memcacheFront) appendReply(s *session, dst []byte, c *call) []byte {
 		}
 		return memcacheBackendError(dst, c.Err)
 	}
-	if c.drop == dropOmitted && memcache.Omitted(&memcache.Request{Kind: memcache.Kind(c.Hint), Quiet: true}, c.Reply) {
-		return dst
+	if c.drop == dropMN {
+		return append(dst, bytes.TrimSuffix(c.Reply, []byte("MN\r\n"))...)
 	}
 	return append(dst, c.Reply...)
 }
@@ -387,8 +383,29 @@ func servantMemcache(sv *server, dst []byte, req *memcache.Request) []byte {
 	return sv.cache.DoMemcache(dst, &mc)
 }
 
-// scanMemcache finds the end of a memcached reply to a request of kind hint.
+// scanMemcache finds the end of a memcached reply to a request of kind hint;
+// with quietHint, the reply to a quiet meta request and the MN after it.
 func scanMemcache(buf []byte, hint uint8) (int, error) {
-	req := memcache.Request{Kind: memcache.Kind(hint)}
-	return memcache.ReplyLen(buf, &req)
+	req := memcache.Request{Kind: memcache.Kind(hint &^ quietHint)}
+	if hint&quietHint == 0 {
+		return memcache.ReplyLen(buf, &req)
+	}
+	n := 0
+	if !bytes.HasPrefix(buf, []byte("MN\r\n")) {
+		if len(buf) < 4 && bytes.HasPrefix([]byte("MN\r\n"), buf) {
+			return 0, memcache.ErrIncomplete
+		}
+		m, err := memcache.ReplyLen(buf, &req)
+		if err != nil {
+			return m, err
+		}
+		n = m
+	}
+	switch rest := buf[n:]; {
+	case bytes.HasPrefix(rest, []byte("MN\r\n")):
+		return n + 4, nil
+	case len(rest) < 4 && bytes.HasPrefix([]byte("MN\r\n"), rest):
+		return n + 4, memcache.ErrIncomplete
+	}
+	return 0, fmt.Errorf("%w: no MN after a quiet meta reply", memcache.ErrMalformedReply)
 }

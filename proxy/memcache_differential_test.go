@@ -18,7 +18,6 @@ import (
 
 var (
 	mcDiffSeed = flag.Uint64("proxy.mcseed", 0, "seed of TestMemcacheDifferential's request stream (0: a new one, logged)")
-	mcDiffGaps = flag.Bool("proxy.mcgaps", false, "TestMemcacheDifferential also sends the requests of faed's known gaps (see mcGen.gaps)")
 )
 
 const (
@@ -46,7 +45,6 @@ const (
 // in groups, each followed by "mn", so that every group's replies end at
 // its "MN"; batches of groups are sent one group at a time and pipelined
 // in turn. After every batch, every key must read the same both ways.
-// -proxy.mcgaps adds the requests faed is known to answer otherwise.
 func TestMemcacheDifferential(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -63,7 +61,7 @@ func TestMemcacheDifferential(t *testing.T) {
 				seed = uint64(time.Now().UnixNano())
 			}
 			t.Logf("seed %d (repeat with -proxy.mcseed=%d)", seed, seed)
-			g := newMCGen(seed, *mcDiffGaps)
+			g := newMCGen(seed)
 			d := &mcDiffer{t: t, seed: seed, g: g, reported: map[string]bool{}, lines: map[string]int{}}
 			d.sides[mcRef], d.sides[mcFaed] = mcDial(t, ref.Addr), mcDial(t, addr)
 			n := mcDiffRequests
@@ -508,23 +506,10 @@ type mcGen struct {
 	grow []string               // keys whose numbers only grow (see arith)
 	cas  [2]map[string][]uint64 // by side, key: the cas uniques shown, latest last
 	long string                 // a key one byte too long
-	// gaps adds requests that faed is known to answer unlike memcached
-	// 1.6, for want of a fix:
-	//   - a meta request with two q flags ("mg k q q v"): memcached
-	//     refuses it (duplicate flag); faed drops every q before
-	//     forwarding, so the request is carried out, quietly;
-	//   - ma with q: memcached leaves out every reply to a successful
-	//     increment ("VA ..." with v too), but sends the HD or VA of an
-	//     item that N created; faed drops HD only, whichever it was;
-	//   - set or ms with a value over 1 MiB: memcached refuses it and
-	//     deletes the key (ms in every mode, set but not add, replace,
-	//     append, prepend or cas); faed refuses it and the old value stays.
-	gaps bool
 }
 
-func newMCGen(seed uint64, gaps bool) *mcGen {
+func newMCGen(seed uint64) *mcGen {
 	g := &mcGen{
-		gaps: gaps,
 		r:    rand.New(rand.NewPCG(seed, seed^0x5851f42d4c957f2d)),
 		odd:  []string{"t\tab", "c\rd", "\xc3\xbc\xff", strings.Repeat("L", 250)},
 		cas:  [2]map[string][]uint64{{}, {}},
@@ -975,13 +960,13 @@ func (g *mcGen) metaArith(fresh bool) mcReq {
 	if !fresh {
 		k := g.pick(g.grow...)
 		flags := g.someFlags("k", g.opaque(), "N0", "J"+g.itoa(0, 20), "M"+g.pick("I", "i", "+"), "t", "c", "v")
-		if g.gaps && g.n(2) == 0 {
+		if g.n(2) == 0 {
 			flags = append(flags, "q")
 		}
 		return metaReq("ma", k, k, append(flags, "D"+g.itoa(0, 100)), [2]string{}, nil)
 	}
 	tok, key, flags := g.metaKeyOf(g.numKey())
-	if g.gaps && g.n(3) == 0 {
+	if g.n(3) == 0 {
 		flags = append(flags, "q")
 	}
 	flags = append(flags, g.someFlags("k", g.opaque(), "N"+g.exptime(), "J"+g.itoa(0, 20), "D"+g.delta(),
@@ -1084,9 +1069,7 @@ func (g *mcGen) badMeta() string {
 		flags := strings.Repeat(" v", 16+g.n(4))
 		return g.line(g.pick("mg", "md", "ma") + " " + k + flags) // 19 tokens or more: too many
 	case 3:
-		if g.gaps {
-			return g.line(g.pick("mg", "md", "ma"), k, "q", "q", "v")
-		}
+		return g.line(g.pick("mg", "md", "ma"), k, "q", "q", "v") // memcached: duplicate flag
 	}
 	return g.line("mg", "!!!", "b", "v") // not base64
 }
@@ -1103,22 +1086,21 @@ func (g *mcGen) badMetaSet() string {
 	case 2:
 		return g.line("ms", "!!!", "1", "b") + "x\r\n"
 	case 3:
-		if g.gaps {
-			return g.line("ms", k, "1", "q", "q") + "x\r\n"
-		}
+		return g.line("ms", k, "1", "q", "q") + "x\r\n"
 	}
 	return g.line("ms "+k+" 1"+strings.Repeat(" T0", 16+g.n(3))) + "x\r\n"
 }
 
 // tooLarge is, now and then, a value too large for memcached's 1 MiB
 // items: faed forwards one of 1 MiB (memcached refuses it) and refuses a
-// larger one itself (see gaps). Both swallow the value.
+// larger one itself, deleting the key's old value as memcached does. Both
+// swallow the value.
 func (g *mcGen) tooLarge() string {
 	if g.n(20) > 0 {
 		return g.line("set", g.key(), "0", "0", g.pick("x", "-5")) + "bc\r\n"
 	}
 	size := g.pick("1048576", "1048400")
-	if g.gaps && g.n(2) == 0 {
+	if g.n(2) == 0 {
 		size = "1100000"
 	}
 	n, _ := strconv.Atoi(size)
