@@ -221,26 +221,19 @@ func (s *session) mcFetch(req *memcache.Request, raw []byte) {
 func (s *session) mcSplit(req *memcache.Request) *call {
 	c := newCall()
 	c.merge = mergeValues
-	s.resetGroups()
-	keys := make([][][]byte, 0, 4)
-	for _, si := range s.scratch {
-		if s.byServ[si] >= 0 {
-			continue
-		}
-		s.byServ[si] = int32(len(c.parts))
-		part := newCall()
-		part.parent, part.Hint = c, uint8(req.Kind)
-		c.parts = append(c.parts, part)
-		s.partServer = append(s.partServer, int32(si))
-		keys = append(keys, nil)
+	s.groupParts(c, uint8(req.Kind))
+	for _, part := range c.parts { // the command (and gat's exptime) without its "\r\n"
+		part.Req = memcache.AppendGet(part.Req[:0], req, nil)
+		part.Req = part.Req[:len(part.Req)-2]
 	}
 	for i, si := range s.scratch {
 		p := s.byServ[si]
-		keys[p] = append(keys[p], req.Keys[i])
+		part := c.parts[p]
+		part.Req = append(append(part.Req, ' '), req.Keys[i]...)
 		c.slots = append(c.slots, slot{part: p, elem: int32(i)})
 	}
-	for i, part := range c.parts {
-		part.Req = memcache.AppendGet(part.Req[:0], req, keys[i])
+	for _, part := range c.parts {
+		part.Req = append(part.Req, '\r', '\n')
 	}
 	c.keys = append(c.keys[:0], req.Keys...)
 	c.keyBuf = c.keyBuf[:0]
@@ -248,7 +241,6 @@ func (s *session) mcSplit(req *memcache.Request) *call {
 		c.keyBuf = append(c.keyBuf, k...)
 		c.keys[i] = c.keyBuf[len(c.keyBuf)-len(k):]
 	}
-	c.pending.Store(int32(len(c.parts)))
 	return c
 }
 
@@ -260,15 +252,14 @@ func (s *session) mcBroadcast(req *memcache.Request) {
 		c.drop = dropAll
 		req.Args = req.Args[:len(req.Args)-1]
 	}
-	s.resetGroups()
+	s.scratch = s.scratch[:0]
 	for si := range s.p.servers {
-		part := newCall()
-		part.parent, part.Hint = c, uint8(req.Kind)
-		part.Req = memcache.AppendRequest(part.Req[:0], req)
-		c.parts = append(c.parts, part)
-		s.partServer = append(s.partServer, int32(si))
+		s.scratch = append(s.scratch, si)
 	}
-	c.pending.Store(int32(len(c.parts)))
+	s.groupParts(c, uint8(req.Kind))
+	for _, part := range c.parts {
+		part.Req = memcache.AppendRequest(part.Req[:0], req)
+	}
 	s.push(c)
 	for i, part := range c.parts {
 		s.mcSend(int(s.partServer[i]), &part.Call, req)
@@ -310,23 +301,17 @@ func (memcacheFront) appendReply(s *session, dst []byte, c *call) []byte {
 // the next VALUE block of its part if that block is for this key, else a
 // miss. A part that failed counts its keys as misses (failedKeys).
 func (p *Pool) appendMergedValues(dst []byte, c *call) []byte {
-	rest := make([][]byte, len(c.parts)) // unread reply of each part
-	for i, part := range c.parts {
-		if part.Err != nil {
-			continue
-		}
-		rest[i] = part.Reply
-	}
+	offs := c.slotCounts(len(c.parts)) // how much of each part's reply is read
 	for _, sl := range c.slots {
 		part := c.parts[sl.part]
 		if part.Err != nil {
 			p.stats.failedKeys.Add(1)
 			continue
 		}
-		key, block, more, ok := memcache.NextValue(rest[sl.part])
+		key, block, _, ok := memcache.NextValue(part.Reply[offs[sl.part]:])
 		if ok && string(key) == string(c.keys[sl.elem]) {
 			dst = append(dst, block...)
-			rest[sl.part] = more
+			offs[sl.part] += int32(len(block))
 		}
 	}
 	return memcache.AppendEnd(dst)

@@ -61,32 +61,16 @@ func (s *session) split(cmd *rediscmd.Command, args [][]byte, step int) *call {
 	default:
 		c.merge = mergeSum
 	}
-	if n := len(s.p.servers); cap(s.byServ) < n {
-		s.byServ = make([]int32, n)
-	} else {
-		s.byServ = s.byServ[:n]
-	}
-	for i := range s.byServ {
-		s.byServ[i] = 0
-	}
-	// count keys per server (stored negated until the part exists)
-	for _, si := range s.scratch {
-		s.byServ[si]--
-	}
-	s.partServer = s.partServer[:0]
-	for _, si := range s.scratch {
-		if s.byServ[si] >= 0 {
-			continue
-		}
-		part := newCall()
-		part.parent = c
-		part.Req = resp.AppendArrayHeader(part.Req[:0], 1+int(-s.byServ[si])*step)
-		part.Req = resp.AppendBulk(part.Req, args[0])
-		s.byServ[si] = int32(len(c.parts))
-		c.parts = append(c.parts, part)
-		s.partServer = append(s.partServer, int32(si))
-	}
+	s.groupParts(c, 0)
 	counts := c.slotCounts(len(c.parts))
+	for _, si := range s.scratch { // keys per part, for the array headers
+		counts[s.byServ[si]]++
+	}
+	for i, part := range c.parts {
+		part.Req = resp.AppendArrayHeader(part.Req[:0], 1+int(counts[i])*step)
+		part.Req = resp.AppendBulk(part.Req, args[0])
+		counts[i] = 0
+	}
 	for i, si := range s.scratch {
 		p := s.byServ[si]
 		part := c.parts[p]
@@ -96,7 +80,6 @@ func (s *session) split(cmd *rediscmd.Command, args [][]byte, step int) *call {
 		c.slots = append(c.slots, slot{part: p, elem: counts[p]})
 		counts[p]++
 	}
-	c.pending.Store(int32(len(c.parts)))
 	return c
 }
 

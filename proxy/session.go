@@ -259,9 +259,10 @@ func appendBackendError(dst []byte, err error) []byte {
 	return resp.AppendError(dst, "ERR fae: "+err.Error())
 }
 
-// resetGroups prepares byServ (server -> part, -1 for none) and partServer
-// for grouping the keys of one request by server.
-func (s *session) resetGroups() {
+// groupParts gives c one part per server of s.scratch (the server of every
+// key), in the order the servers first appear, each part's Hint set to hint.
+// s.byServ maps a server to its part and s.partServer a part to its server.
+func (s *session) groupParts(c *call, hint uint8) {
 	n := len(s.p.servers)
 	if cap(s.byServ) < n {
 		s.byServ = make([]int32, n)
@@ -271,4 +272,15 @@ func (s *session) resetGroups() {
 		s.byServ[i] = -1
 	}
 	s.partServer = s.partServer[:0]
+	for _, si := range s.scratch {
+		if s.byServ[si] >= 0 {
+			continue
+		}
+		s.byServ[si] = int32(len(c.parts))
+		part := newCall()
+		part.parent, part.Hint = c, hint
+		c.parts = append(c.parts, part)
+		s.partServer = append(s.partServer, int32(si))
+	}
+	c.pending.Store(int32(len(c.parts)))
 }
