@@ -79,12 +79,7 @@ if [[ $LOADER == go ]]; then
 	log "building bench/httpload (wrk is not installed)"
 	(cd "$ROOT" && go build -o "$WORK/httpload" ./bench/httpload) || die "bench/httpload does not build"
 fi
-FAED=${FAED_BIN:-}
-if [[ -z $FAED ]]; then
-	FAED=$WORK/faed
-	log "building faed"
-	(cd "$ROOT" && go build -o "$FAED" ./cmd/faed) || die "faed does not build"
-fi
+faed_binary
 
 # --- servers ------------------------------------------------------------------
 MCUSER=()

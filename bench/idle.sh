@@ -42,13 +42,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 # --- build --------------------------------------------------------------------
 log "building bench/idle"
 (cd "$ROOT" && go build -o "$WORK/idle" ./bench/idle) || die "bench/idle does not build"
-FAED=${FAED_BIN:-}
-if [[ $NO_FAED != 1 && -z $FAED ]]; then
-	FAED=$WORK/faed
-	log "building faed"
-	(cd "$ROOT" && go build -o "$FAED" ./cmd/faed) ||
-		die "faed does not build; NO_FAED=1 measures nutcracker only"
-fi
+faed_binary
 
 # --- servers ------------------------------------------------------------------
 RPORT=$(free_port)

@@ -55,3 +55,13 @@ start() { # start NAME LOGFILE CMD...: runs CMD in the background, records its p
 	LASTPID=$!
 	log "started $name (pid $LASTPID)"
 }
+
+# faed_binary sets FAED: FAED_BIN when given, else a fresh build in WORK;
+# nothing when NO_FAED=1.
+faed_binary() {
+	FAED=${FAED_BIN:-}
+	[[ ${NO_FAED:-0} == 1 || -n $FAED ]] && return 0
+	FAED=$WORK/faed
+	log "building faed"
+	(cd "$ROOT" && go build -o "$FAED" ./cmd/faed) || die "faed does not build (NO_FAED=1, where offered, measures the others)"
+}

@@ -85,13 +85,7 @@ mc_stat() {
 # --- build --------------------------------------------------------------------
 log "building bench/mcload"
 (cd "$ROOT" && go build -o "$WORK/mcload" ./bench/mcload) || die "bench/mcload does not build"
-FAED=${FAED_BIN:-}
-if [[ $NO_FAED != 1 && -z $FAED ]]; then
-	FAED=$WORK/faed
-	log "building faed"
-	(cd "$ROOT" && go build -o "$FAED" ./cmd/faed) ||
-		die "faed does not build; NO_FAED=1 measures direct and nutcracker only"
-fi
+faed_binary
 
 # --- servers ------------------------------------------------------------------
 MCUSER=()

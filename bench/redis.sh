@@ -52,13 +52,7 @@ done
 
 
 # --- build --------------------------------------------------------------------
-FAED=${FAED_BIN:-}
-if [[ $NO_FAED != 1 && -z $FAED ]]; then
-	FAED=$WORK/faed
-	log "building faed"
-	(cd "$ROOT" && go build -o "$FAED" ./cmd/faed) ||
-		die "faed does not build; NO_FAED=1 measures direct and nutcracker only"
-fi
+faed_binary
 
 # --- servers ------------------------------------------------------------------
 RPORTS=()
