@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"reflect"
 	"testing"
 )
 
@@ -43,7 +44,7 @@ func TestParseServer(t *testing.T) {
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("parseServer(%q) error = %v, want error %v", tt.in, err, tt.wantErr)
 			}
-			if !tt.wantErr && got != tt.want {
+			if !tt.wantErr && !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("parseServer(%q) = %+v, want %+v", tt.in, got, tt.want)
 			}
 		})

@@ -128,6 +128,9 @@ type Pool struct {
 	// Servers are the backends in file order; the order matters for modula
 	// and for server indexes.
 	Servers []Server
+	// Stack configures the client stack between the pool and its servers
+	// (docs/client-stack.md).
+	Stack Stack
 	// Line is the line of the pool's definition in the file; 0 when unknown.
 	Line int
 
@@ -149,6 +152,9 @@ type Server struct {
 	// replaces the address on the ketama ring, so servers can move without
 	// moving keys.
 	Name string
+	// Replicas are the servers holding copies of this server's keys (TOML
+	// key replicas); reads may go to them, writes never do.
+	Replicas []Server
 	// Line is the line of the server in the file; 0 when unknown.
 	Line int
 }
@@ -205,6 +211,7 @@ func defaultPool(format string) Pool {
 		ServerConnections:  DefaultServerConnections,
 		ServerRetryTimeout: DefaultServerRetryTimeout,
 		ServerFailureLimit: DefaultServerFailureLimit,
+		Stack:              defaultStack(format),
 		lines:              map[string]int{},
 	}
 	switch format {
@@ -223,6 +230,7 @@ func (p *Pool) finishDefaults() {
 	if _, set := p.lines["servant_max_memory"]; p.Servant != "" && !set {
 		p.ServantMaxMemory = DefaultServantMaxMemory
 	}
+	p.finishStack()
 }
 
 // line returns the line of key in the pool's file, or the pool's line.

@@ -76,14 +76,17 @@ func TestDefaults(t *testing.T) {
 	yamlWant := base
 	yamlWant.Protocol = ProtocolMemcache // twemproxy: redis false
 	yamlWant.Timeout = 0                 // twemproxy: no timeout
+	yamlWant.Stack = defaultStack(formatYAML)
 	yamlWant.Servers = []Server{{Addr: "127.0.0.1:6379", Host: "127.0.0.1", Port: 6379, Weight: 1, Line: 4}}
 	tomlWant := base
 	tomlWant.Protocol = ProtocolRedis
 	tomlWant.Timeout = time.Second
+	tomlWant.Stack = defaultStack(formatTOML)
 	tomlWant.Servers = []Server{{Addr: "127.0.0.1:6379", Host: "127.0.0.1", Port: 6379, Weight: 1, Line: 3}}
 	servantWant := base
 	servantWant.Protocol = ProtocolRedis
 	servantWant.Timeout = time.Second
+	servantWant.Stack = defaultStack(formatTOML)
 	servantWant.Servers = nil
 	servantWant.Servant = ServantLCache
 	servantWant.ServantMaxMemory = 64 << 20

@@ -140,6 +140,7 @@ func tomlPool(ps *problems, name string, t *tnode) Pool {
 		ps.add(t.line, prefix, ErrInvalid, fmt.Sprintf("is %s; want a table of pool keys", t.describe()))
 		return p
 	}
+	var replicas *tnode
 	for _, k := range t.keys {
 		v := t.kids[k]
 		key := prefix + "." + tomlKey(k)
@@ -153,9 +154,16 @@ func tomlPool(ps *problems, name string, t *tnode) Pool {
 			p.Servers = tomlServers(ps, key, v)
 			continue
 		}
+		if k == "replicas" {
+			replicas = v
+			continue
+		}
 		if err := set(&p, v); err != nil {
 			ps.add(v.line, key, ErrInvalid, err.Error())
 		}
+	}
+	if replicas != nil {
+		tomlReplicas(ps, prefix+".replicas", &p, replicas)
 	}
 	p.finishDefaults()
 	return p

@@ -110,6 +110,7 @@ func (c *Config) validatePool(ps *problems, p *Pool) {
 		return
 	}
 	c.validateBackends(ps, p, bad)
+	c.validateStack(p, bad)
 }
 
 // validateBackends checks the servant and the servers of a pool.

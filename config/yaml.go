@@ -191,6 +191,7 @@ func yamlPool(ps *problems, name, m *yaml.Node) Pool {
 			ps.add(v.Line, key, ErrInvalid, err.Error())
 		}
 	}
+	p.finishDefaults()
 	return p
 }
 
