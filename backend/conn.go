@@ -35,6 +35,8 @@ type Conn struct {
 	nextDial time.Time // no connect before this after a failure
 	lastErr  error
 	bo       *backoff.ExponentialBackOff
+	redial   *time.Timer // background reconnect after a failed connect
+	openedAt time.Time   // when nc was established
 
 	wake chan struct{}
 }
@@ -171,7 +173,9 @@ func (c *Conn) dial() {
 	}
 	if err != nil {
 		c.lastErr = err
-		c.nextDial = time.Now().Add(c.bo.NextBackOff())
+		wait := c.bo.NextBackOff()
+		c.nextDial = time.Now().Add(wait)
+		c.scheduleRedialLocked(wait)
 		failed := c.queue.drain(nil)
 		c.wbuf = c.wbuf[:0]
 		c.mu.Unlock()
@@ -181,6 +185,10 @@ func (c *Conn) dial() {
 	}
 	c.bo.Reset()
 	c.nc, c.lastErr = nc, nil
+	c.openedAt = time.Now()
+	if f := c.srv.cfg.OnConnect; f != nil {
+		f()
+	}
 	c.gen++
 	c.deadline = time.Time{}
 	if head := c.queue.peek(); head != nil && !head.Deadline.IsZero() {
@@ -338,11 +346,35 @@ func (c *Conn) resetLocked(gen uint64) []*Call {
 	if c.gen != gen || c.nc == nil {
 		return nil
 	}
-	c.nc.Close()
-	c.nc = nil
+	c.closeNCLocked()
 	c.deadline = time.Time{}
 	c.wbuf = c.wbuf[:0]
 	return c.queue.drain(nil)
+}
+
+// closeNCLocked closes the established socket and reports how long it was open.
+func (c *Conn) closeNCLocked() {
+	c.nc.Close()
+	c.nc = nil
+	if f := c.srv.cfg.OnDisconnect; f != nil {
+		f(time.Since(c.openedAt))
+	}
+}
+
+// scheduleRedialLocked reconnects in the background after wait, so the
+// connection comes back even when no call asks for it (fail fast in
+// between). The timer's dial is owned like any other: Close stops it.
+func (c *Conn) scheduleRedialLocked(wait time.Duration) {
+	redial := func() {
+		c.mu.Lock()
+		c.startDialLocked(time.Now())
+		c.mu.Unlock()
+	}
+	if c.redial == nil {
+		c.redial = time.AfterFunc(wait, redial)
+		return
+	}
+	c.redial.Reset(wait)
 }
 
 // fail completes calls: the first with first, the rest with rest (or first
@@ -365,8 +397,10 @@ func (c *Conn) close() {
 	c.closed = true
 	var failed []*Call
 	if c.nc != nil {
-		c.nc.Close()
-		c.nc = nil
+		c.closeNCLocked()
+	}
+	if c.redial != nil {
+		c.redial.Stop()
 	}
 	failed = c.queue.drain(nil)
 	c.wbuf = c.wbuf[:0]

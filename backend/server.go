@@ -10,8 +10,8 @@ import (
 // Defaults used when Config fields are zero.
 const (
 	DefaultDialTimeout = time.Second
-	DefaultBackoffMin  = 100 * time.Millisecond
-	DefaultBackoffMax  = 5 * time.Second
+	DefaultBackoffMin  = time.Second
+	DefaultBackoffMax  = 32 * time.Second
 )
 
 // Config describes one backend server.
@@ -47,8 +47,15 @@ type Config struct {
 	// allowed.
 	OnFailures func(*Server)
 	// BackoffMin and BackoffMax bound the jittered wait between failed
-	// connects; 0 means 100ms and 5s.
+	// connects; 0 means 1s and 32s. Meanwhile calls fail fast with
+	// ErrUnreachable, and the connection redials in the background.
 	BackoffMin, BackoffMax time.Duration
+	// OnConnect is called after a connection is established (and its Init
+	// exchange passed); nil is allowed.
+	OnConnect func()
+	// OnDisconnect is called when an established connection closes, with
+	// how long it was open; nil is allowed.
+	OnDisconnect func(open time.Duration)
 }
 
 func (c *Config) fill() {
@@ -113,6 +120,18 @@ func (s *Server) Preconnect() {
 	for _, c := range s.conns {
 		c.mu.Lock()
 		c.startDialLocked(time.Now())
+		c.mu.Unlock()
+	}
+}
+
+// Redial makes every connection that is down connect now, skipping the rest
+// of its backoff: a health probe about to be sent wants a fresh attempt.
+func (s *Server) Redial() {
+	now := time.Now()
+	for _, c := range s.conns {
+		c.mu.Lock()
+		c.nextDial = time.Time{}
+		c.startDialLocked(now)
 		c.mu.Unlock()
 	}
 }

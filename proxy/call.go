@@ -42,6 +42,16 @@ type call struct {
 	keys       [][]byte // memcache split fetch: the requested keys (in keyBuf)
 	keyBuf     []byte
 	drop       uint8 // memcache: which replies the client does not get
+
+	// client stack (stack.go); srv is nil when the stack is off
+	pool     *Pool       // the pool that routed the call
+	srv      *server     // the server the call was sent to
+	start    time.Time   // when it was sent
+	tries    uint8       // retries so far
+	read     bool        // an idempotent read
+	connIdx  uint32      // the connection index of the session
+	routeKey []byte      // the key, for a retry to route afresh; empty for parts
+	cbDone   func(error) // the circuit breaker's outcome hook
 }
 
 var callPool = sync.Pool{New: func() any {
@@ -54,6 +64,9 @@ func newCall() *call { return callPool.Get().(*call) }
 
 // complete is the backend.Call Done hook.
 func (c *call) complete() {
+	if c.srv != nil && c.pool.end(c) {
+		return // sent again
+	}
 	if p := c.parent; p != nil {
 		if p.pending.Add(-1) == 0 {
 			p.ready <- struct{}{}
@@ -78,6 +91,7 @@ func (c *call) release() {
 	c.parts, c.slots = c.parts[:0], c.slots[:0]
 	c.parent, c.merge, c.name, c.closeAfter = nil, mergeNone, "", false
 	c.drop, c.keys, c.keyBuf = dropNone, c.keys[:0], c.keyBuf[:0]
+	c.pool, c.srv, c.tries, c.read, c.routeKey, c.cbDone = nil, nil, 0, false, c.routeKey[:0], nil
 	if cap(c.Req) > 64<<10 {
 		c.Req = nil
 	}

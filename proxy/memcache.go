@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/fae-dev/fae/backend"
 	"github.com/fae-dev/fae/memcache"
 	"github.com/fae-dev/fae/servant/lcache"
 )
@@ -123,19 +122,23 @@ func (s *session) mcForward(req *memcache.Request) {
 		s.pushLocal(memcache.AppendError(nil), false)
 		return
 	}
-	si, err := s.p.pick(routeKey(req))
+	key, read := routeKey(req), isRead(req.Kind)
+	si, err := s.p.pick(key, read)
 	if err != nil {
 		s.pushLocal(memcacheBackendError(nil, err), false)
 		return
 	}
 	c := newCall()
-	c.Hint = uint8(req.Kind)
+	c.Hint, c.read = uint8(req.Kind), read
+	if s.p.stack != nil {
+		c.routeKey = append(c.routeKey[:0], key...)
+	}
 	switch {
 	case req.NoReply:
 		c.drop = dropAll
 		req.Args = req.Args[:len(req.Args)-1] // "noreply" is the last token
 		c.Req = memcache.AppendRequest(c.Req[:0], req)
-	case req.Quiet && s.p.servers[si].cache == nil:
+	case req.Quiet && s.p.targets[si].cache == nil:
 		// memcached decides what q leaves out; the mn after the request
 		// marks where its (possibly empty) reply ends
 		c.drop, c.Hint = dropMN, c.Hint|quietHint
@@ -145,7 +148,17 @@ func (s *session) mcForward(req *memcache.Request) {
 		c.Req = memcache.AppendRequest(c.Req[:0], req)
 	}
 	s.push(c)
-	s.mcSend(si, &c.Call, req)
+	s.mcSend(si, c, req)
+}
+
+// isRead reports whether a memcache command only reads (may be retried and
+// sent to a replica).
+func isRead(k memcache.Kind) bool {
+	switch k {
+	case memcache.KindGet, memcache.KindGets, memcache.KindMetaGet:
+		return true
+	}
+	return false
 }
 
 // mcForget follows a set or ms refused as too large: memcached then drops the
@@ -165,7 +178,7 @@ func (s *session) mcForget(req *memcache.Request) {
 		}
 	}
 	del.Name = del.Args[0]
-	si, err := s.p.pick(routeKey(&del))
+	si, err := s.p.pick(routeKey(&del), false)
 	if err != nil {
 		return
 	}
@@ -173,12 +186,12 @@ func (s *session) mcForget(req *memcache.Request) {
 	c.drop, c.Hint = dropAll, uint8(del.Kind)
 	c.Req = memcache.AppendRequest(c.Req[:0], &del)
 	s.push(c)
-	s.mcSend(si, &c.Call, &del)
+	s.mcSend(si, c, &del)
 }
 
 // mcSend hands a call to server si, or executes it in the servant.
-func (s *session) mcSend(si int, c *backend.Call, req *memcache.Request) {
-	if sv := s.p.servers[si]; sv.cache != nil {
+func (s *session) mcSend(si int, c *call, req *memcache.Request) {
+	if sv := s.p.targets[si]; sv.cache != nil {
 		c.Reply = servantMemcache(sv, c.Reply[:0], req)
 		c.Done()
 		return
@@ -195,7 +208,7 @@ func (s *session) mcFetch(req *memcache.Request, raw []byte) {
 	}
 	s.scratch = s.scratch[:0]
 	for _, k := range req.Keys {
-		si, err := s.p.pick(k)
+		si, err := s.p.pick(k, true)
 		if err != nil {
 			s.pushLocal(memcacheBackendError(nil, err), false)
 			return
@@ -204,16 +217,17 @@ func (s *session) mcFetch(req *memcache.Request, raw []byte) {
 	}
 	if allSame(s.scratch) {
 		c := newCall()
-		c.Hint = uint8(req.Kind)
+		c.Hint, c.read = uint8(req.Kind), isRead(req.Kind)
 		c.Req = append(c.Req[:0], raw...)
 		s.push(c)
-		s.mcSend(s.scratch[0], &c.Call, req)
+		s.mcSend(s.scratch[0], c, req)
 		return
 	}
 	c := s.mcSplit(req)
 	s.push(c)
 	for i, part := range c.parts {
-		s.mcSend(int(s.partServer[i]), &part.Call, req)
+		part.read = isRead(req.Kind)
+		s.mcSend(int(s.partServer[i]), part, req)
 	}
 }
 
@@ -262,7 +276,7 @@ func (s *session) mcBroadcast(req *memcache.Request) {
 	}
 	s.push(c)
 	for i, part := range c.parts {
-		s.mcSend(int(s.partServer[i]), &part.Call, req)
+		s.mcSend(int(s.partServer[i]), part, req)
 	}
 }
 

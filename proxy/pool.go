@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/fae-dev/fae/backend"
 	"github.com/fae-dev/fae/config"
@@ -13,6 +12,8 @@ import (
 	"github.com/fae-dev/fae/memcache"
 	"github.com/fae-dev/fae/resp"
 	"github.com/fae-dev/fae/servant/lcache"
+	"github.com/fae-dev/fae/service"
+	"github.com/sony/gobreaker/v2"
 )
 
 // Pool is one configured pool: its servers, its hash and the distribution
@@ -25,15 +26,24 @@ type Pool struct {
 	mcLim   memcache.Limits
 	stats   poolStats
 	hash    hashkit.Func
-	servers []*server
+	servers []*server // the shards, in config order (the servant alone for a servant pool)
+	// targets are every server a request may go to: the shards, then their
+	// replicas, then the failover pool's targets (from foOff on). A call
+	// names its server by index here.
+	targets []*server
 	ring    atomic.Pointer[ring]
 	log     *slog.Logger
+	stack   *stack // nil when the client stack is off
+
+	failover *Pool // the failover pool, linked by the Server; nil if none
+	foOff    int   // index of the failover pool's first target in targets
 
 	ownsServant bool // close the servant with the pool (not shared)
 
-	mu     sync.Mutex // serialises rebuilds and the revival timer
-	timer  *time.Timer
+	mu     sync.Mutex // serialises rebuilds
 	closed bool
+	quit   chan struct{}
+	wg     sync.WaitGroup // the health checker
 }
 
 // poolStats are a pool's counters, reported by INFO and memcache stats.
@@ -49,14 +59,26 @@ func (s *poolStats) reset() {
 	s.failedKeys.Store(0)
 }
 
-// server is one member of a pool: a backend server or the lcache servant.
+// server is one member of a pool: a backend server or the lcache servant,
+// with its client-stack state.
 type server struct {
-	name         string
-	node         hashkit.Node
-	be           *backend.Server
-	cache        *lcache.Cache
-	ejectedUntil atomic.Int64 // unix nanoseconds; 0 when not ejected
+	name     string
+	node     hashkit.Node
+	be       *backend.Server
+	cache    *lcache.Cache
+	idx      int       // index in the owning pool's targets
+	owner    *Pool     // the pool whose stack accounts for it
+	replicas []*server // of a shard; empty for replicas themselves
+	primary  *server   // of a replica; nil for shards
+	acc      *service.Accrual
+	m        *service.Endpoint
+	load     service.Load
+	cb       *gobreaker.TwoStepCircuitBreaker[struct{}]
+	goodRun  int // consecutive good health probes while dead (health loop only)
 }
+
+// alive reports whether failure accrual keeps s in service.
+func (s *server) alive() bool { return s.acc == nil || s.acc.Alive() }
 
 // ring is the distribution over the live servers; live maps a distribution
 // index to a server index.
@@ -65,15 +87,17 @@ type ring struct {
 	live []int
 }
 
-// NewPool builds a pool from its config. Backend connections are made lazily
-// unless the pool asks for preconnect.
+// NewPool builds a pool from its config, with metrics that no registry
+// exports. Backend connections are made lazily unless the pool asks for
+// preconnect.
 func NewPool(cfg config.Pool, log *slog.Logger) (*Pool, error) {
-	return newPool(cfg, log, nil)
+	m, _ := service.NewMetrics(nil)
+	return newPool(cfg, log, nil, m)
 }
 
 // newPool builds a pool; servants, when not nil, holds the servants shared by
 // the pools of one Server (the pool then does not own its servant).
-func newPool(cfg config.Pool, log *slog.Logger, servants map[string]*lcache.Cache) (*Pool, error) {
+func newPool(cfg config.Pool, log *slog.Logger, servants map[string]*lcache.Cache, m *service.Metrics) (*Pool, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -81,7 +105,7 @@ func newPool(cfg config.Pool, log *slog.Logger, servants map[string]*lcache.Cach
 	if err != nil {
 		return nil, err
 	}
-	p := &Pool{cfg: cfg, hash: h, front: redisFront{}, log: log.With("pool", cfg.Name)}
+	p := &Pool{cfg: cfg, hash: h, front: redisFront{}, log: log.With("pool", cfg.Name), quit: make(chan struct{})}
 	if cfg.Protocol == config.ProtocolMemcache {
 		p.front = memcacheFront{}
 	}
@@ -99,25 +123,57 @@ func newPool(cfg config.Pool, log *slog.Logger, servants map[string]*lcache.Cach
 		}
 		p.servers = []*server{{name: cfg.Servant, node: hashkit.Node{Name: cfg.Servant, Weight: 1}, cache: cache}}
 	}
+	if cfg.Stack.Enabled && cfg.Servant == "" {
+		p.stack = newStack(cfg, m)
+	}
 	for _, sc := range cfg.Servers {
-		p.servers = append(p.servers, p.newServer(sc))
+		p.servers = append(p.servers, p.newServer(sc, m))
+	}
+	p.targets = append(p.targets, p.servers...)
+	for _, sv := range p.servers {
+		for _, rc := range p.serverReplicas(sv) {
+			r := p.newServer(rc, m)
+			r.primary = sv
+			sv.replicas = append(sv.replicas, r)
+			p.targets = append(p.targets, r)
+		}
+	}
+	for i, t := range p.targets {
+		t.idx = i
+	}
+	if p.stack != nil {
+		p.stack.metrics.BalancerSize.Set(float64(len(p.targets)))
 	}
 	if err := p.rebuild(); err != nil {
 		p.Close()
 		return nil, err
 	}
 	if cfg.Preconnect {
-		for _, s := range p.servers {
+		for _, s := range p.targets {
 			if s.be != nil {
 				s.be.Preconnect()
 			}
 		}
 	}
+	if p.stack != nil && p.stack.accrual {
+		p.wg.Add(1)
+		go p.healthLoop()
+	}
 	return p, nil
 }
 
-func (p *Pool) newServer(sc config.Server) *server {
-	s := &server{name: sc.Addr, node: hashkit.Node{Name: sc.RingName(), Weight: sc.Weight}}
+// serverReplicas returns the replica configs of shard sv.
+func (p *Pool) serverReplicas(sv *server) []config.Server {
+	for _, sc := range p.cfg.Servers {
+		if sc.Addr == sv.name {
+			return sc.Replicas
+		}
+	}
+	return nil
+}
+
+func (p *Pool) newServer(sc config.Server, m *service.Metrics) *server {
+	s := &server{name: sc.Addr, node: hashkit.Node{Name: sc.RingName(), Weight: sc.Weight}, owner: p}
 	bc := backend.Config{
 		Name:        sc.Addr,
 		Addr:        sc.Addr,
@@ -127,6 +183,8 @@ func (p *Pool) newServer(sc config.Server) *server {
 		Scan:        scanRESP,
 		Incomplete:  resp.ErrIncomplete,
 		InitOK:      func(r []byte) bool { return len(r) > 0 && r[0] != '-' },
+		BackoffMin:  p.cfg.Stack.ReconnectMin,
+		BackoffMax:  p.cfg.Stack.ReconnectMax,
 	}
 	if sc.Unix() {
 		bc.Network = "unix"
@@ -140,9 +198,8 @@ func (p *Pool) newServer(sc config.Server) *server {
 	if p.cfg.RedisDB != 0 {
 		bc.Init = append(bc.Init, resp.AppendCommand(nil, []byte("SELECT"), fmt.Appendf(nil, "%d", p.cfg.RedisDB)))
 	}
-	if p.cfg.AutoEjectHosts {
-		bc.FailureLimit = p.cfg.ServerFailureLimit
-		bc.OnFailures = func(*backend.Server) { p.eject(s) }
+	if p.stack != nil {
+		p.stack.equip(s, &bc, p.cfg.Name, m)
 	}
 	s.be = backend.New(bc)
 	return s
@@ -156,8 +213,9 @@ type errNoServers string
 
 func (e errNoServers) Error() string { return "no live servers in pool " + string(e) }
 
-// pick returns the index of the server that owns key, as twemproxy places it.
-func (p *Pool) pick(key []byte) (int, error) {
+// shard returns the index of the shard that owns key, as twemproxy places it
+// over the servers in the ring now.
+func (p *Pool) shard(key []byte) (int, error) {
 	r := p.ring.Load()
 	if len(r.live) == 1 {
 		return r.live[0], nil
@@ -168,39 +226,64 @@ func (p *Pool) pick(key []byte) (int, error) {
 	return r.live[hashkit.Locate(r.dist, p.hash, p.cfg.HashTag, key)], nil
 }
 
-// eject takes s out of the distribution for server_retry_timeout.
-func (p *Pool) eject(s *server) {
-	until := time.Now().Add(p.cfg.ServerRetryTimeout)
-	s.ejectedUntil.Store(until.UnixNano())
-	p.log.Warn("server ejected", "server", s.name, "until", until.Format(time.RFC3339Nano))
-	if err := p.rebuild(); err != nil {
-		p.log.Error("rebuild after ejection", "err", err)
+// pick returns the index in p.targets of the server a request for key goes
+// to: the key's shard, or for a read one of its replicas (read policy), or
+// when the shard is dead a live replica or the failover pool. A dead shard
+// with neither is still returned: its calls then fail fast (see begin), so a
+// split request fails only that shard's keys.
+func (p *Pool) pick(key []byte, read bool) (int, error) {
+	if p.stack == nil {
+		return p.shard(key)
 	}
+	if p.stack.forceFailover && p.failover != nil {
+		return p.viaFailover(key, read)
+	}
+	si, err := p.shard(key)
+	if err != nil {
+		return -1, err
+	}
+	sv := p.servers[si]
+	if read && len(sv.replicas) > 0 {
+		if t := p.stack.pickMember(sv); t != nil {
+			return t.idx, nil
+		}
+	} else if sv.alive() {
+		return si, nil
+	}
+	if p.failover != nil && p.stack.failoverAuto {
+		return p.viaFailover(key, read)
+	}
+	return si, nil // dead: begin fails the call fast, naming the server
 }
 
-// rebuild recomputes the distribution over the servers not ejected now and
-// arms a timer for the next revival.
+// viaFailover routes key through the failover pool.
+func (p *Pool) viaFailover(key []byte, read bool) (int, error) {
+	ti, err := p.failover.pick(key, read)
+	if err != nil {
+		return -1, err
+	}
+	return p.foOff + ti, nil
+}
+
+// linkFailover makes f serve the keys of p's dead shards.
+func (p *Pool) linkFailover(f *Pool) {
+	p.failover, p.foOff = f, len(p.targets)
+	p.targets = append(p.targets, f.targets...)
+}
+
+// rebuild recomputes the distribution over the servers in service: all of
+// them, or with auto_eject_hosts the ones failure accrual keeps alive.
 func (p *Pool) rebuild() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return nil
 	}
-	now := time.Now().UnixNano()
-	var next int64
 	r := &ring{}
 	var nodes []hashkit.Node
 	for i, s := range p.servers {
-		until := s.ejectedUntil.Load()
-		if until > now {
-			if next == 0 || until < next {
-				next = until
-			}
+		if p.cfg.AutoEjectHosts && !s.alive() {
 			continue
-		}
-		if until != 0 {
-			s.ejectedUntil.Store(0)
-			p.log.Info("server back in the pool", "server", s.name)
 		}
 		r.live = append(r.live, i)
 		nodes = append(nodes, s.node)
@@ -213,26 +296,20 @@ func (p *Pool) rebuild() error {
 		r.dist = d
 	}
 	p.ring.Store(r)
-	if next != 0 {
-		wait := time.Duration(next - now)
-		if p.timer == nil {
-			p.timer = time.AfterFunc(wait, func() { _ = p.rebuild() })
-		} else {
-			p.timer.Reset(wait)
-		}
-	}
 	return nil
 }
 
-// Close closes every server; calls in flight fail with backend.ErrClosed.
+// Close stops the health checker and closes every server; calls in flight
+// fail with backend.ErrClosed. The failover pool is closed by its owner.
 func (p *Pool) Close() {
 	p.mu.Lock()
-	p.closed = true
-	if p.timer != nil {
-		p.timer.Stop()
+	if !p.closed {
+		p.closed = true
+		close(p.quit)
 	}
 	p.mu.Unlock()
-	for _, s := range p.servers {
+	p.wg.Wait()
+	for _, s := range p.targets[:len(p.targets)-p.foLen()] {
 		if s.be != nil {
 			s.be.Close()
 		}
@@ -240,6 +317,14 @@ func (p *Pool) Close() {
 			s.cache.Close()
 		}
 	}
+}
+
+// foLen is how many targets belong to the failover pool.
+func (p *Pool) foLen() int {
+	if p.failover == nil {
+		return 0
+	}
+	return len(p.targets) - p.foOff
 }
 
 // scanRESP finds the end of a Redis reply (the hint is not needed).

@@ -46,13 +46,13 @@ func (s *session) keyed(cmd *rediscmd.Command, args [][]byte, raw []byte) {
 		s.pushLocal(resp.AppendError(nil, "ERR fae cannot find the key of '"+cmd.Name+"' (check its numkeys argument)"), false)
 		return
 	}
-	si, err := s.p.pick(args[s.keys[0]])
+	si, err := s.p.pick(args[s.keys[0]], cmd.ReadOnly)
 	if err != nil {
 		s.pushLocal(appendBackendError(nil, err), false)
 		return
 	}
 	for _, k := range s.keys[1:] {
-		sj, err := s.p.pick(args[k])
+		sj, err := s.p.pick(args[k], cmd.ReadOnly)
 		if err != nil {
 			s.pushLocal(appendBackendError(nil, err), false)
 			return
@@ -63,19 +63,24 @@ func (s *session) keyed(cmd *rediscmd.Command, args [][]byte, raw []byte) {
 			return
 		}
 	}
-	s.forward(si, args, raw)
+	s.forward(si, args, raw, args[s.keys[0]], cmd.ReadOnly)
 }
 
-// forward sends the request unchanged to server si.
-func (s *session) forward(si int, args [][]byte, raw []byte) {
+// forward sends the request unchanged to target si. key, when not nil, lets
+// a retry route it afresh; read marks an idempotent read.
+func (s *session) forward(si int, args [][]byte, raw, key []byte, read bool) {
 	c := newCall()
+	c.read = read
+	if s.p.stack != nil && key != nil {
+		c.routeKey = append(c.routeKey[:0], key...)
+	}
 	if raw[0] == '*' {
 		c.Req = append(c.Req[:0], raw...)
 	} else {
 		c.Req = resp.AppendCommand(c.Req[:0], args...) // inline form
 	}
 	s.push(c)
-	s.send(si, &c.Call, args)
+	s.send(si, c, args)
 }
 
 // unknownCommand renders redis-server's reply to an unknown command: the
@@ -132,10 +137,10 @@ func (redisFront) next(s *session, buf []byte) (n, need int, stop bool) {
 }
 
 // appendReply appends the client-visible reply of a ready call.
-func (redisFront) appendReply(_ *session, dst []byte, c *call) []byte {
+func (redisFront) appendReply(s *session, dst []byte, c *call) []byte {
 	switch c.merge {
 	case mergeArray:
-		return appendMergedArray(dst, c)
+		return appendMergedArray(dst, c, s.p.stack != nil && s.p.stack.mgetNil)
 	case mergeOK, mergeSum:
 		return appendMergedScalar(dst, c)
 	}

@@ -21,7 +21,7 @@ func (s *session) multi(cmd *rediscmd.Command, args [][]byte, raw []byte) {
 	}
 	s.scratch = s.scratch[:0]
 	for i := 0; i < nkeys; i++ {
-		si, err := s.p.pick(args[1+i*step])
+		si, err := s.p.pick(args[1+i*step], cmd.ReadOnly)
 		if err != nil {
 			s.pushLocal(appendBackendError(nil, err), false)
 			return
@@ -29,13 +29,14 @@ func (s *session) multi(cmd *rediscmd.Command, args [][]byte, raw []byte) {
 		s.scratch = append(s.scratch, si)
 	}
 	if allSame(s.scratch) {
-		s.forward(s.scratch[0], args, raw)
+		s.forward(s.scratch[0], args, raw, nil, cmd.ReadOnly)
 		return
 	}
 	c := s.split(cmd, args, step)
 	s.push(c)
 	for i, part := range c.parts {
-		s.send(int(s.partServer[i]), &part.Call, nil)
+		part.read = cmd.ReadOnly
+		s.send(int(s.partServer[i]), part, nil)
 	}
 }
 
@@ -96,9 +97,13 @@ func (c *call) slotCounts(n int) []int32 {
 }
 
 // partError returns the reply to send instead of a merge when a part failed:
-// the transport error naming the server, or the server's error reply.
-func partError(dst []byte, c *call, ok func(reply []byte) bool) ([]byte, bool) {
+// the transport error naming the server (unless skipFailed), or the server's
+// error reply.
+func partError(dst []byte, c *call, ok func(reply []byte) bool, skipFailed bool) ([]byte, bool) {
 	for _, p := range c.parts {
+		if p.Err != nil && skipFailed {
+			continue
+		}
 		if p.Err != nil {
 			return resp.AppendError(dst, "ERR fae: "+c.name+" failed: "+p.Err.Error()), true
 		}
@@ -114,10 +119,12 @@ func partError(dst []byte, c *call, ok func(reply []byte) bool) ([]byte, bool) {
 }
 
 // appendMergedArray merges MGET parts: each part's reply is an array whose
-// elements are consumed in order by the slots pointing at that part.
-func appendMergedArray(dst []byte, c *call) []byte {
+// elements are consumed in order by the slots pointing at that part. With
+// nilFailed (mget_partial = "nil") the keys of a part whose server failed
+// are nil; otherwise the whole reply is an error naming the server.
+func appendMergedArray(dst []byte, c *call, nilFailed bool) []byte {
 	start := len(dst)
-	dst, failed := partError(dst, c, func(r []byte) bool { return len(r) > 0 && r[0] == '*' })
+	dst, failed := partError(dst, c, func(r []byte) bool { return len(r) > 0 && r[0] == '*' }, nilFailed)
 	if failed {
 		return dst
 	}
@@ -127,6 +134,10 @@ func appendMergedArray(dst []byte, c *call) []byte {
 	}
 	dst = resp.AppendArrayHeader(dst, len(c.slots))
 	for _, sl := range c.slots {
+		if c.parts[sl.part].Err != nil {
+			dst = append(dst, "$-1\r\n"...)
+			continue
+		}
 		r := c.parts[sl.part].Reply[offs[sl.part]:]
 		n, err := resp.ReplyLen(r)
 		if err != nil {
@@ -142,7 +153,7 @@ func appendMergedArray(dst []byte, c *call) []byte {
 // commands (integers added up).
 func appendMergedScalar(dst []byte, c *call) []byte {
 	if c.merge == mergeOK {
-		dst, failed := partError(dst, c, func(r []byte) bool { return bytes.Equal(r, []byte("+OK\r\n")) })
+		dst, failed := partError(dst, c, func(r []byte) bool { return bytes.Equal(r, []byte("+OK\r\n")) }, false)
 		if failed {
 			return dst
 		}
@@ -153,7 +164,7 @@ func appendMergedScalar(dst []byte, c *call) []byte {
 		n, ok := resp.ParseInt(r)
 		sum += n
 		return ok
-	})
+	}, false)
 	if failed {
 		return dst
 	}

@@ -17,6 +17,8 @@ import (
 	"github.com/fae-dev/fae/config"
 	"github.com/fae-dev/fae/httpapi"
 	"github.com/fae-dev/fae/servant/lcache"
+	"github.com/fae-dev/fae/service"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Server runs every pool of a config: one listener per pool and a session per
@@ -42,6 +44,8 @@ type Server struct {
 	httpPools []config.Pool
 	https     []*httpapi.Server
 	httpLns   []net.Listener
+	registry  *prometheus.Registry
+	metrics   *service.Metrics
 
 	mu       sync.Mutex
 	sessions map[net.Conn]*session // running sessions
@@ -59,7 +63,13 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		log = slog.Default()
 	}
 	s := &Server{log: log, sessions: map[net.Conn]*session{}, clients: map[*Pool]int{},
-		started: time.Now(), quit: make(chan struct{}), servants: map[string]*lcache.Cache{}}
+		started: time.Now(), quit: make(chan struct{}), servants: map[string]*lcache.Cache{},
+		registry: prometheus.NewRegistry()}
+	m, err := service.NewMetrics(s.registry)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = m
 	for _, pc := range cfg.Pools {
 		if pc.Protocol == config.ProtocolHTTP {
 			s.httpPools = append(s.httpPools, pc)
@@ -69,15 +79,33 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 			s.closePools()
 			return nil, fmt.Errorf("pool %s: %w: %q (this build serves redis and memcache pools)", pc.Name, ErrProtocol, pc.Protocol)
 		}
-		p, err := newPool(pc, log, s.servants)
+		p, err := newPool(pc, log, s.servants, m)
 		if err != nil {
 			s.closePools()
 			return nil, fmt.Errorf("pool %s: %w", pc.Name, err)
 		}
 		s.pools = append(s.pools, p)
 	}
+	s.linkFailovers()
 	return s, nil
 }
+
+// linkFailovers gives each pool that names a failover pool its targets. It
+// runs before any client connects, and before the health checkers probe
+// anything but the pools' own servers.
+func (s *Server) linkFailovers() {
+	for _, p := range s.pools {
+		if name := p.cfg.Stack.Failover; name != "" && p.stack != nil {
+			if f := s.Pool(name); f != nil {
+				p.linkFailover(f)
+			}
+		}
+	}
+}
+
+// Registry returns the registry of the server's metrics (the client stack's
+// for now), for an admin endpoint to expose.
+func (s *Server) Registry() *prometheus.Registry { return s.registry }
 
 // Listen opens every pool's listener and starts accepting clients.
 func (s *Server) Listen() error {
@@ -356,7 +384,7 @@ func (s *Server) info(p *Pool) string {
 	fmt.Fprintf(&b, "\r\n# Proxy\r\npool:%s\r\nlisten:%s\r\nhash:%s\r\nhash_tag:%s\r\ndistribution:%s\r\nservers:%d\r\nlive_servers:%d\r\n",
 		p.cfg.Name, p.cfg.Listen, p.cfg.Hash, p.cfg.HashTag, p.cfg.Distribution, len(p.servers), len(r.live))
 	for i, sv := range p.servers {
-		fmt.Fprintf(&b, "server%d:name=%s,ring=%s,weight=%d,ejected=%t\r\n", i, sv.name, sv.node.Name, sv.node.Weight, sv.ejectedUntil.Load() != 0)
+		fmt.Fprintf(&b, "server%d:name=%s,ring=%s,weight=%d,dead=%t\r\n", i, sv.name, sv.node.Name, sv.node.Weight, !sv.alive())
 	}
 	return b.String()
 }

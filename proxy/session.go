@@ -166,20 +166,29 @@ func (s *session) pushLocal(reply []byte, closeAfter bool) {
 	s.push(c)
 }
 
-// send hands a forwarded call to the connection of server si, or executes it
-// in place for a servant.
-func (s *session) send(si int, c *backend.Call, args [][]byte) {
-	sv := s.p.servers[si]
+// send hands a forwarded call to the connection of target si, or executes
+// it in place for a servant. c.read and c.routeKey are set by the caller.
+func (s *session) send(si int, c *call, args [][]byte) {
+	sv := s.p.targets[si]
 	if sv.cache != nil {
 		c.Reply = sv.cache.Do(c.Reply[:0], args)
 		c.Done()
 		return
 	}
-	if s.p.cfg.Timeout > 0 {
-		c.Deadline = time.Now().Add(s.p.cfg.Timeout)
+	if s.p.cfg.Timeout > 0 || s.p.stack != nil {
+		now := time.Now()
+		if s.p.cfg.Timeout > 0 {
+			c.Deadline = now.Add(s.p.cfg.Timeout)
+		}
+		if s.p.stack != nil {
+			c.pool, c.connIdx = s.p, s.id
+			if !s.p.begin(c, sv, now) {
+				return
+			}
+		}
 	}
 	conn := sv.be.Conn(s.id)
-	conn.Send(c)
+	conn.Send(&c.Call)
 	if !slices.Contains(s.dirty, conn) {
 		s.dirty = append(s.dirty, conn)
 	}
@@ -263,7 +272,7 @@ func appendBackendError(dst []byte, err error) []byte {
 // key), in the order the servers first appear, each part's Hint set to hint.
 // s.byServ maps a server to its part and s.partServer a part to its server.
 func (s *session) groupParts(c *call, hint uint8) {
-	n := len(s.p.servers)
+	n := len(s.p.targets)
 	if cap(s.byServ) < n {
 		s.byServ = make([]int32, n)
 	}

@@ -159,13 +159,14 @@ func (p *Pool) MSet(ctx context.Context, keys, values [][]byte, ttl time.Duratio
 
 // do sends one request to the server owning key and returns its reply: req
 // (with its scan hint) to a backend, or args (RESP) to a servant; req nil
-// means args in RESP.
+// means args in RESP. Only GET-style requests (hint get, or GET) are reads.
 func (p *Pool) do(ctx context.Context, key, req []byte, hint uint8, args [][]byte) ([]byte, error) {
-	si, err := p.pick(key)
+	read := hint == uint8(memcache.KindGet) || req == nil && len(args) == 2 && string(args[0]) == "GET"
+	si, err := p.pick(key, read)
 	if err != nil {
 		return nil, err
 	}
-	sv := p.servers[si]
+	sv := p.targets[si]
 	if sv.cache != nil {
 		return sv.cache.Do(nil, args), nil
 	}
@@ -175,10 +176,22 @@ func (p *Pool) do(ctx context.Context, key, req []byte, hint uint8, args [][]byt
 	} else {
 		c.Req = append(c.Req[:0], req...)
 	}
-	c.Hint, c.Deadline = hint, p.deadline(ctx)
+	c.Hint, c.Deadline, c.read = hint, p.deadline(ctx), read
 	conn := sv.be.Conn(uint32(si)) // any connection: ordering is per call here
+	if p.stack != nil {
+		c.pool, c.connIdx = p, uint32(si)
+		c.routeKey = append(c.routeKey[:0], key...)
+		if !p.begin(c, sv, time.Now()) {
+			return p.wait(ctx, c)
+		}
+	}
 	conn.Send(&c.Call)
 	conn.Flush()
+	return p.wait(ctx, c)
+}
+
+// wait waits for c and returns a copy of its reply.
+func (p *Pool) wait(ctx context.Context, c *call) ([]byte, error) {
 	select {
 	case <-c.ready:
 	case <-ctx.Done():

@@ -54,8 +54,7 @@ func (b *Budget) Deposit(now time.Time) { b.win.at(now.Unix()).a.Add(1) }
 // exhausted and the request must not be retried.
 func (b *Budget) Withdraw(now time.Time) bool {
 	sec := now.Unix()
-	deposits, withdrawals := b.win.sums(sec)
-	if float64(withdrawals) >= float64(b.reserve)+b.percent*float64(deposits) {
+	if b.balance(sec) < 1 {
 		return false
 	}
 	b.win.at(sec).b.Add(1)
@@ -63,7 +62,13 @@ func (b *Budget) Withdraw(now time.Time) bool {
 }
 
 // Balance returns how many retries the budget would allow at now.
-func (b *Budget) Balance(now time.Time) int {
-	deposits, withdrawals := b.win.sums(now.Unix())
-	return max(0, int(float64(b.reserve)+b.percent*float64(deposits)-float64(withdrawals)))
+func (b *Budget) Balance(now time.Time) int { return b.balance(now.Unix()) }
+
+// balance is the reserve plus percent of the deposits, less the
+// withdrawals, over the window ending at sec, rounded down. The epsilon
+// keeps 0.29*100 from rounding down to 28.
+func (b *Budget) balance(sec int64) int {
+	deposits, withdrawals := b.win.sums(sec)
+	allowed := float64(b.reserve) + b.percent*float64(deposits) + 1e-9
+	return max(0, int(allowed)-int(withdrawals))
 }
