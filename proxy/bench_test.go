@@ -21,6 +21,12 @@ func BenchmarkPipelinedGET(b *testing.B) {
 	benchPipeline(b, 16, func(i int) string { return fmt.Sprintf("bench:%d", i%64) })
 }
 
+// BenchmarkPipelinedGETNoStack is BenchmarkPipelinedGET with the client
+// stack off: the difference is the stack's cost per request.
+func BenchmarkPipelinedGETNoStack(b *testing.B) {
+	benchPipelineExtra(b, 16, "client_stack = false\n", func(i int) string { return fmt.Sprintf("bench:%d", i%64) })
+}
+
 // BenchmarkPipelinedGETServant is the same path served by lcache.
 func BenchmarkPipelinedGETServant(b *testing.B) {
 	cfg := "[pools.p]\nlisten = \"127.0.0.1:0\"\nservant = \"lcache\"\n"
@@ -28,11 +34,15 @@ func BenchmarkPipelinedGETServant(b *testing.B) {
 }
 
 func benchPipeline(b *testing.B, depth int, key func(int) string) {
+	benchPipelineExtra(b, depth, "", key)
+}
+
+func benchPipelineExtra(b *testing.B, depth int, extra string, key func(int) string) {
 	rs := make([]string, 4)
 	for i := range rs {
 		rs[i] = fmt.Sprintf("%q", startRedisB(b)+":1")
 	}
-	cfg := fmt.Sprintf("[pools.p]\nlisten = \"127.0.0.1:0\"\nhash = \"md5\"\nservers = [%s]\n", strings.Join(rs, ","))
+	cfg := fmt.Sprintf("[pools.p]\nlisten = \"127.0.0.1:0\"\nhash = \"md5\"\nservers = [%s]\n%s", strings.Join(rs, ","), extra)
 	benchPipelineConfig(b, cfg, depth, key)
 }
 

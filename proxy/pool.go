@@ -72,7 +72,8 @@ type server struct {
 	primary  *server   // of a replica; nil for shards
 	acc      *service.Accrual
 	m        *service.Endpoint
-	load     service.Load
+	load     service.Load // tracked only when balanced
+	balanced bool         // a member of a replica set read by load
 	cb       *gobreaker.TwoStepCircuitBreaker[struct{}]
 	goodRun  int // consecutive good health probes while dead (health loop only)
 }
@@ -134,6 +135,7 @@ func newPool(cfg config.Pool, log *slog.Logger, servants map[string]*lcache.Cach
 		for _, rc := range p.serverReplicas(sv) {
 			r := p.newServer(rc, m)
 			r.primary = sv
+			sv.balanced, r.balanced = true, true
 			sv.replicas = append(sv.replicas, r)
 			p.targets = append(p.targets, r)
 		}

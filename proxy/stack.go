@@ -215,7 +215,10 @@ func (p *Pool) begin(c *call, sv *server, now time.Time) bool {
 		}
 		c.cbDone = done
 	}
-	c.srv, c.start = sv, sv.load.Begin()
+	c.srv, c.start = sv, now
+	if sv.balanced {
+		sv.load.BeginAt(now)
+	}
 	sv.m.Requests.Inc()
 	sv.m.Pending.Inc()
 	return true
@@ -235,7 +238,9 @@ func (p *Pool) refuse(c *call, err error) bool {
 func (p *Pool) end(c *call) (retried bool) {
 	sv := c.srv
 	now := time.Now()
-	sv.load.End(c.start)
+	if sv.balanced {
+		sv.load.EndAt(c.start, now)
+	}
 	sv.m.Pending.Dec()
 	sv.m.Latency.Observe(float64(now.Sub(c.start)) / float64(time.Millisecond))
 	ok := c.Err == nil

@@ -94,6 +94,16 @@ func (l *Load) tau() time.Duration {
 	return DefaultTau
 }
 
+// BeginAt is Begin for a caller that already read the clock: now is the
+// request's start.
+func (l *Load) BeginAt(now time.Time) { l.outstanding.Add(1) }
+
+// EndAt is End for a caller that already read the clock at the end.
+func (l *Load) EndAt(start, now time.Time) {
+	l.outstanding.Add(-1)
+	l.observe(now, now.Sub(start))
+}
+
 // Outstanding returns the number of requests begun and not yet ended.
 func (l *Load) Outstanding() int64 { return l.outstanding.Load() }
 
