@@ -259,3 +259,26 @@ func line(t *testing.T, c *client) string {
 	}
 	return l
 }
+
+// breaker = true opens a server's circuit after accrual_consecutive failures
+// in a row; requests then fail at once naming the breaker.
+func TestBreakerOpens(t *testing.T) {
+	rs := startRedises(t, 1)
+	_, addr := startProxy(t, poolTOML(rs, `timeout = "300ms"
+breaker = true
+failure_accrual = false
+accrual_consecutive = 2
+accrual_dead_min = "10s"
+retries = 0`))
+	c := dial(t, addr)
+	c.expect("+OK\r\n", "SET", "b", "1")
+	rs[0].Kill()
+	for i := 0; i < 2; i++ {
+		if got := c.do("GET", "b"); !strings.HasPrefix(got, "-ERR fae: server "+rs[0].Addr) {
+			t.Fatalf("GET %d on a killed server: %q", i, got)
+		}
+	}
+	if got := c.do("GET", "b"); !strings.Contains(got, "circuit breaker open") {
+		t.Errorf("GET after 2 failures: got %q, want the breaker open", got)
+	}
+}
