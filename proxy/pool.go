@@ -93,7 +93,11 @@ type ring struct {
 // preconnect.
 func NewPool(cfg config.Pool, log *slog.Logger) (*Pool, error) {
 	m, _ := service.NewMetrics(nil)
-	return newPool(cfg, log, nil, m)
+	p, err := newPool(cfg, log, nil, m)
+	if err == nil {
+		p.start()
+	}
+	return p, err
 }
 
 // newPool builds a pool; servants, when not nil, holds the servants shared by
@@ -157,11 +161,15 @@ func newPool(cfg config.Pool, log *slog.Logger, servants map[string]*lcache.Cach
 			}
 		}
 	}
+	return p, nil
+}
+
+// start starts the pool's health checker, once its failover pool is linked.
+func (p *Pool) start() {
 	if p.stack != nil && p.stack.accrual {
 		p.wg.Add(1)
 		go p.healthLoop()
 	}
-	return p, nil
 }
 
 // serverReplicas returns the replica configs of shard sv.

@@ -87,12 +87,14 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		s.pools = append(s.pools, p)
 	}
 	s.linkFailovers()
+	for _, p := range s.pools {
+		p.start()
+	}
 	return s, nil
 }
 
 // linkFailovers gives each pool that names a failover pool its targets. It
-// runs before any client connects, and before the health checkers probe
-// anything but the pools' own servers.
+// runs before any client connects and before the health checkers start.
 func (s *Server) linkFailovers() {
 	for _, p := range s.pools {
 		if name := p.cfg.Stack.Failover; name != "" && p.stack != nil {

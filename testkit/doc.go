@@ -1,6 +1,7 @@
 // Package testkit starts real servers (redis-server, memcached, nutcracker) for
 // tests on free loopback ports, waits until they answer and stops them when the
-// test ends.
+// test ends. StartToxiproxy puts an in-process toxiproxy (v2.12.0) in front of
+// any of them to inject latency, stalls, resets and cut links.
 //
 // Every Start function registers a t.Cleanup that kills the process and waits for
 // it, so a test never leaks a server. A missing binary fails the test when the
