@@ -282,3 +282,80 @@ retries = 0`))
 		t.Errorf("GET after 2 failures: got %q, want the breaker open", got)
 	}
 }
+
+// A request that never reached its server is retried, routed afresh: once
+// accrual marks the local shard dead the retry goes to the failover pool, so
+// the client sees a reply, not an error.
+func TestRetryRoutesAfresh(t *testing.T) {
+	local, remote := testkit.StartRedis(t), testkit.StartRedis(t)
+	srv, addr := startProxy(t, fmt.Sprintf(`[pools.p]
+listen = "127.0.0.1:0"
+servers = ["%s:1"]
+failover = "remote"
+accrual_consecutive = 1
+timeout = "500ms"
+retries = 2
+
+[pools.remote]
+listen = "127.0.0.1:0"
+servers = ["%s:1"]
+`, local.Addr, remote.Addr))
+	dial(t, remote.Addr).expect("+OK\r\n", "SET", "r", "remote")
+	local.Kill()
+	c := dial(t, addr)
+	c.expect(bulk("remote"), "GET", "r")
+	if got := metric(t, srv.Registry(), "fae_client_retries_total", map[string]string{"pool": "p"}); got < 1 {
+		t.Errorf("retries = %v, want at least 1", got)
+	}
+}
+
+// retries is bounded: a request to a server that refuses connections is
+// sent 1 + retries times, then fails naming the server.
+func TestRetriesBounded(t *testing.T) {
+	dead := testkit.StartRedis(t)
+	dead.Kill()
+	srv, addr := startProxy(t, fmt.Sprintf(`[pools.p]
+listen = "127.0.0.1:0"
+servers = ["%s:1"]
+failure_accrual = false
+timeout = "500ms"
+retries = 2
+`, dead.Addr))
+	c := dial(t, addr)
+	if got := c.do("GET", "x"); !strings.HasPrefix(got, "-ERR fae: server "+dead.Addr+": server unreachable") {
+		t.Fatalf("GET on a refused server: %q", got)
+	}
+	reg := srv.Registry()
+	if r, n := metric(t, reg, "fae_client_retries_total", map[string]string{"pool": "p"}),
+		metric(t, reg, "fae_client_requests_total", map[string]string{"server": dead.Addr}); r != 2 || n != 3 {
+		t.Errorf("retries = %v, requests = %v; want 2 and 3", r, n)
+	}
+}
+
+// A memcached that stops answering costs each request at most its timeout:
+// a get becomes a miss, a set a SERVER_ERROR naming the server.
+func TestMemcacheStoppedServer(t *testing.T) {
+	m := testkit.StartMemcached(t)
+	_, addr := startProxy(t, fmt.Sprintf(`[pools.p]
+listen = "127.0.0.1:0"
+protocol = "memcache"
+servers = ["%s:1"]
+timeout = "200ms"
+failure_accrual = false
+`, m.Addr))
+	c := dial(t, addr)
+	m.Pause()
+	defer m.Resume()
+	start := time.Now()
+	c.raw("get k\r\n")
+	if got := line(t, c); got != "END\r\n" {
+		t.Errorf("get on a stopped server: %q, want a miss", got)
+	}
+	c.raw("set k 0 0 1\r\nv\r\n")
+	if got := line(t, c); !strings.HasPrefix(got, "SERVER_ERROR fae: server "+m.Addr) {
+		t.Errorf("set on a stopped server: %q, want SERVER_ERROR naming it", got)
+	}
+	if took := time.Since(start); took > 2*200*time.Millisecond+300*time.Millisecond {
+		t.Errorf("two requests took %v, want about 2 x 200ms", took)
+	}
+}
