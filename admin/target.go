@@ -103,7 +103,10 @@ type Bucket struct {
 
 // ServerStats are one backend server's counters, as the pool sees it.
 type ServerStats struct {
-	Name          string `json:"name"` // address (host:port or socket path)
+	Name string `json:"name"` // address (host:port or socket path)
+	// StatsName is the server's name in twemproxy's stats: its configured
+	// name, else its ring name (host:port, or host for port 11211).
+	StatsName     string `json:"stats_name"`
 	Role          string `json:"role"` // "primary", "replica" or "servant"
 	Alive         bool   `json:"alive"`
 	ForcedDown    bool   `json:"forced_down"` // by a SwitchServerDown

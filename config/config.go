@@ -55,6 +55,8 @@ type Config struct {
 	File string
 	// Pools are the pools in the order they appear in the file.
 	Pools []Pool
+	// Server holds the process-wide settings (TOML [server]).
+	Server Global
 
 	format string // "yaml", "toml" or "" (built in code); shapes key names in errors
 }
@@ -197,7 +199,7 @@ func Default() *Config {
 	m.Protocol = ProtocolMemcache
 	m.Servant = ServantLCache
 	m.ServantMaxMemory = DefaultServantMaxMemory
-	return &Config{Pools: []Pool{p, m}, format: formatTOML}
+	return &Config{Pools: []Pool{p, m}, Server: DefaultGlobal(), format: formatTOML}
 }
 
 // defaultPool is where defaults are filled: a pool with every default of the

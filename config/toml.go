@@ -114,10 +114,12 @@ func parseTOML(data []byte, ps *problems) *Config {
 		tomlSyntax(ps, err)
 		return nil
 	}
-	c := &Config{format: formatTOML}
+	c := &Config{format: formatTOML, Server: DefaultGlobal()}
 	for _, k := range root.keys {
 		v := root.kids[k]
 		switch {
+		case k == "server":
+			c.Server = tomlGlobal(ps, v)
 		case k != "pools":
 			ps.add(v.line, tomlKey(k), ErrUnknownKey, fmt.Sprintf("unknown key %q; pools are defined as [pools.NAME]", k))
 		case v.kind != unstable.Table:

@@ -52,6 +52,7 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	c.validateGlobal(ps)
 	return ps.err()
 }
 

@@ -120,7 +120,7 @@ func parseYAML(data []byte, ps *problems) *Config {
 		ps.add(more.Line, "", ErrSyntax, "more than one YAML document; nutcracker reads exactly one")
 		return nil
 	}
-	c := &Config{format: formatYAML}
+	c := &Config{format: formatYAML, Server: DefaultGlobal()}
 	if len(doc.Content) == 0 {
 		return c
 	}

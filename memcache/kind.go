@@ -41,6 +41,9 @@ const (
 	numKinds
 )
 
+// NumKinds is the number of kinds: every Kind is below it.
+const NumKinds = int(numKinds)
+
 var kindNames = [numKinds]string{
 	KindUnknown: "unknown", KindGet: "get", KindGets: "gets", KindGat: "gat",
 	KindGats: "gats", KindSet: "set", KindAdd: "add", KindReplace: "replace",

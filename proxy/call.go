@@ -43,6 +43,9 @@ type call struct {
 	keyBuf     []byte
 	drop       uint8 // memcache: which replies the client does not get
 
+	t0     time.Time // when the request was read (metrics on)
+	cmdIdx int32     // the command's counter index
+
 	// client stack (stack.go); srv is nil when the stack is off
 	pool     *Pool       // the pool that routed the call
 	srv      *server     // the server the call was sent to
@@ -92,6 +95,7 @@ func (c *call) release() {
 	c.parent, c.merge, c.name, c.closeAfter = nil, mergeNone, "", false
 	c.drop, c.keys, c.keyBuf = dropNone, c.keys[:0], c.keyBuf[:0]
 	c.pool, c.srv, c.tries, c.read, c.routeKey, c.cbDone = nil, nil, 0, false, c.routeKey[:0], nil
+	c.t0, c.cmdIdx = time.Time{}, 0
 	if cap(c.Req) > 64<<10 {
 		c.Req = nil
 	}

@@ -1,5 +1,7 @@
 package proxy
 
+import "bytes"
+
 // frontend is one client protocol. A session's reader hands it what it read;
 // it parses one request at a time, answers it locally or routes it to the
 // pool's servers as calls pushed on the session's queue; the session's writer
@@ -15,6 +17,15 @@ type frontend interface {
 	next(s *session, buf []byte) (n, need int, stop bool)
 	// appendReply appends the reply of a ready call to dst.
 	appendReply(s *session, dst []byte, c *call) []byte
+	// isError reports whether reply (as appended) is an error reply.
+	isError(reply []byte) bool
 }
 
 var _ frontend = redisFront{}
+
+func (redisFront) isError(reply []byte) bool { return len(reply) > 0 && reply[0] == '-' }
+
+func (memcacheFront) isError(reply []byte) bool {
+	return bytes.HasPrefix(reply, []byte("SERVER_ERROR")) || bytes.HasPrefix(reply, []byte("CLIENT_ERROR")) ||
+		bytes.HasPrefix(reply, []byte("ERROR"))
+}

@@ -125,6 +125,7 @@ func (p *Pool) probe(sv *server) bool {
 // move to the other servers (twemproxy's ejection), with a failover pool they
 // go there, with replicas reads go to those; otherwise its keys fail fast.
 func (p *Pool) markedDead(sv *server, why string) {
+	sv.deadAt.Store(time.Now().Unix())
 	sv.m.Removals.Inc()
 	p.stack.metrics.BalancerRemoves.Inc()
 	p.stack.metrics.BalancerSize.Dec()

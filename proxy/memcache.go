@@ -67,6 +67,11 @@ func (memcacheFront) next(s *session, buf []byte) (n, need int, stop bool) {
 
 // mcHandle dispatches one parsed request; false means stop reading (quit).
 func (s *session) mcHandle(req *memcache.Request, raw []byte) bool {
+	s.cmdIdx = int(req.Kind)
+	if why := s.refuseMemcache(req); why != "" {
+		s.pushLocal(memcache.AppendServerError(nil, why), false)
+		return true
+	}
 	switch k := req.Kind; {
 	case k.IsFetch():
 		s.p.stats.cmdGet.Add(int64(len(req.Keys)))
@@ -286,7 +291,7 @@ func (memcacheFront) appendReply(s *session, dst []byte, c *call) []byte {
 	}
 	switch c.merge {
 	case mergeValues:
-		return s.p.appendMergedValues(dst, c)
+		return c.pool.appendMergedValues(dst, c)
 	case mergeAllOK:
 		for _, p := range c.parts {
 			if p.Err != nil {

@@ -33,7 +33,7 @@ const freeOSMemoryEvery = time.Second
 // parked is all that is kept of a parked session: its pool, id and the
 // connection state a client may have set (authentication, CLIENT SETNAME).
 type parked struct {
-	pool *Pool
+	slot *poolSlot
 	id   uint32
 	auth bool
 	name []byte
@@ -88,7 +88,7 @@ func (p *parker) park(sess *session) bool {
 		syscall.Close(fd)
 		return false
 	}
-	p.parked[int32(fd)] = parked{pool: sess.p, id: sess.id, auth: sess.auth, name: sess.name}
+	p.parked[int32(fd)] = parked{slot: sess.slot, id: sess.id, auth: sess.auth, name: sess.name}
 	sess.nc.Close()
 	return true
 }
@@ -158,10 +158,10 @@ func (p *parker) resume(fd int) {
 	f.Close()
 	if err != nil {
 		p.srv.log.Warn("cannot resume a parked client", "err", err)
-		p.srv.forget(pk.pool)
+		p.srv.forget(pk.slot)
 		return
 	}
-	sess := newSession(p.srv, pk.pool, nc, pk.id)
+	sess := newSession(p.srv, pk.slot, nc, pk.id)
 	sess.auth, sess.name = pk.auth, pk.name
 	p.srv.resume(sess)
 }
@@ -175,7 +175,7 @@ func (p *parker) close() {
 	p.closed = true
 	for fd, pk := range p.parked {
 		syscall.Close(int(fd))
-		p.srv.forget(pk.pool)
+		p.srv.forget(pk.slot)
 	}
 	clear(p.parked)
 }

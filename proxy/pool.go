@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/fae-dev/fae/backend"
 	"github.com/fae-dev/fae/config"
@@ -38,7 +39,13 @@ type Pool struct {
 	failover *Pool // the failover pool, linked by the Server; nil if none
 	foOff    int   // index of the failover pool's first target in targets
 
+	env         *env
 	ownsServant bool // close the servant with the pool (not shared)
+
+	// a reload retires a version: it closes once its calls are done
+	inflight  atomic.Int64 // client calls routed by this version, not yet written
+	retired   atomic.Bool
+	closeOnce sync.Once
 
 	mu     sync.Mutex // serialises rebuilds
 	closed bool
@@ -76,10 +83,14 @@ type server struct {
 	balanced bool         // a member of a replica set read by load
 	cb       *gobreaker.TwoStepCircuitBreaker[struct{}]
 	goodRun  int // consecutive good health probes while dead (health loop only)
+	key      beKey
+	forced   atomic.Bool  // an operator's server_down switch
+	deadAt   atomic.Int64 // unix seconds it was last marked dead
 }
 
-// alive reports whether failure accrual keeps s in service.
-func (s *server) alive() bool { return s.acc == nil || s.acc.Alive() }
+// alive reports whether s is in service: no switch holds it down and
+// failure accrual keeps it.
+func (s *server) alive() bool { return !s.forced.Load() && (s.acc == nil || s.acc.Alive()) }
 
 // ring is the distribution over the live servers; live maps a distribution
 // index to a server index.
@@ -93,16 +104,19 @@ type ring struct {
 // preconnect.
 func NewPool(cfg config.Pool, log *slog.Logger) (*Pool, error) {
 	m, _ := service.NewMetrics(nil)
-	p, err := newPool(cfg, log, nil, m)
+	e := newEnv(m)
+	e.servants = nil
+	p, err := newPool(cfg, log, e)
 	if err == nil {
 		p.start()
 	}
 	return p, err
 }
 
-// newPool builds a pool; servants, when not nil, holds the servants shared by
-// the pools of one Server (the pool then does not own its servant).
-func newPool(cfg config.Pool, log *slog.Logger, servants map[string]*lcache.Cache, m *service.Metrics) (*Pool, error) {
+// newPool builds a pool version in e: servants (when e.servants is not nil)
+// and backends are shared with the other pools and versions of one Server.
+func newPool(cfg config.Pool, log *slog.Logger, e *env) (*Pool, error) {
+	servants, m := e.servants, e.metrics
 	if log == nil {
 		log = slog.Default()
 	}
@@ -110,7 +124,7 @@ func newPool(cfg config.Pool, log *slog.Logger, servants map[string]*lcache.Cach
 	if err != nil {
 		return nil, err
 	}
-	p := &Pool{cfg: cfg, hash: h, front: redisFront{}, log: log.With("pool", cfg.Name), quit: make(chan struct{})}
+	p := &Pool{cfg: cfg, hash: h, front: redisFront{}, log: log.With("pool", cfg.Name), quit: make(chan struct{}), env: e}
 	if cfg.Protocol == config.ProtocolMemcache {
 		p.front = memcacheFront{}
 	}
@@ -211,7 +225,12 @@ func (p *Pool) newServer(sc config.Server, m *service.Metrics) *server {
 	if p.stack != nil {
 		p.stack.equip(s, &bc, p.cfg.Name, m)
 	}
-	s.be = backend.New(bc)
+	s.key = keyOf(p.cfg, sc.Addr)
+	s.be = p.env.backends.get(s.key, func() *backend.Server { return backend.New(bc) })
+	if p.stack != nil && p.stack.accrual {
+		s.acc = p.env.backends.accrual(s.key, p.stack.accrualCfg)
+	}
+	s.forced.Store(p.env.forced(p.cfg.Name, sc.Addr) || sc.Name != "" && p.env.forced(p.cfg.Name, sc.Name))
 	return s
 }
 
@@ -309,23 +328,69 @@ func (p *Pool) rebuild() error {
 	return nil
 }
 
-// Close stops the health checker and closes every server; calls in flight
-// fail with backend.ErrClosed. The failover pool is closed by its owner.
+// Close stops the health checker and releases the pool's servers: a
+// backend no other pool version uses is closed, failing its calls in flight
+// with backend.ErrClosed. The failover pool is closed by its owner. Close is
+// idempotent.
 func (p *Pool) Close() {
-	p.mu.Lock()
-	if !p.closed {
+	p.closeOnce.Do(func() {
+		p.mu.Lock()
 		p.closed = true
+		p.stopHealth()
+		p.mu.Unlock()
+		p.wg.Wait()
+		for _, s := range p.targets[:len(p.targets)-p.foLen()] {
+			if s.be != nil {
+				p.env.backends.release(s.key)
+			}
+			if s.cache != nil && p.ownsServant {
+				s.cache.Close()
+			}
+		}
+	})
+}
+
+// retireGrace is how long a retired pool version waits, once its last call
+// is done, before it closes: a session that loaded it just before the
+// reload may still route one more batch through it.
+const retireGrace = time.Second
+
+// retire takes p out of service after a reload: its health checker stops at
+// once; it closes retireGrace after its last client call is written.
+func (p *Pool) retire() {
+	p.retired.Store(true)
+	p.mu.Lock()
+	p.stopHealth()
+	p.mu.Unlock()
+	p.retireIfIdle()
+}
+
+// stopHealth closes quit once. Called with p.mu held.
+func (p *Pool) stopHealth() {
+	select {
+	case <-p.quit:
+	default:
 		close(p.quit)
 	}
-	p.mu.Unlock()
-	p.wg.Wait()
-	for _, s := range p.targets[:len(p.targets)-p.foLen()] {
-		if s.be != nil {
-			s.be.Close()
+}
+
+// retireIfIdle closes a retired version once it has had no call in flight
+// for retireGrace.
+func (p *Pool) retireIfIdle() {
+	if p.inflight.Load() != 0 {
+		return
+	}
+	time.AfterFunc(retireGrace, func() {
+		if p.inflight.Load() == 0 {
+			p.Close()
 		}
-		if s.cache != nil && p.ownsServant {
-			s.cache.Close()
-		}
+	})
+}
+
+// callDone counts a client call routed by p as written.
+func (p *Pool) callDone() {
+	if p.inflight.Add(-1) == 0 && p.retired.Load() {
+		p.retireIfIdle()
 	}
 }
 

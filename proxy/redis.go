@@ -13,6 +13,10 @@ import (
 // returns false when the session must stop reading (QUIT).
 func (s *session) handle(args [][]byte, raw []byte) bool {
 	cmd := rediscmd.Lookup(args[0])
+	s.cmdIdx = s.slot.counters.other()
+	if cmd != nil {
+		s.cmdIdx = cmd.ID
+	}
 	switch {
 	case cmd == nil:
 		s.pushLocal(resp.AppendError(nil, unknownCommand(args)), false)
@@ -22,6 +26,10 @@ func (s *session) handle(args [][]byte, raw []byte) bool {
 		s.pushLocal(resp.AppendError(nil, "ERR wrong number of arguments for '"+cmd.Name+"' command"), false)
 	case cmd.Kind == rediscmd.Local:
 		return s.local(cmd, args)
+	case s.srv.ops.full():
+		s.pushLocal(resp.AppendError(nil, busyReply), false)
+	case s.sw != nil && s.sw.refuseRedis(cmd) != "":
+		s.pushLocal(resp.AppendError(nil, s.sw.refuseRedis(cmd)), false)
 	case cmd.Kind == rediscmd.Unsupported:
 		s.pushLocal(resp.AppendError(nil, "ERR fae does not support '"+cmd.Name+"' ("+cmd.Reason+")"), false)
 	case cmd.Blocking(args):
@@ -140,7 +148,7 @@ func (redisFront) next(s *session, buf []byte) (n, need int, stop bool) {
 func (redisFront) appendReply(s *session, dst []byte, c *call) []byte {
 	switch c.merge {
 	case mergeArray:
-		return appendMergedArray(dst, c, s.p.stack != nil && s.p.stack.mgetNil)
+		return appendMergedArray(dst, c, c.pool.stack != nil && c.pool.stack.mgetNil)
 	case mergeOK, mergeSum:
 		return appendMergedScalar(dst, c)
 	}

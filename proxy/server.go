@@ -16,13 +16,13 @@ import (
 
 	"github.com/fae-dev/fae/config"
 	"github.com/fae-dev/fae/httpapi"
-	"github.com/fae-dev/fae/servant/lcache"
 	"github.com/fae-dev/fae/service"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Server runs every pool of a config: one listener per pool and a session per
-// client connection. Safe for concurrent use.
+// client connection. Reload swaps in a new config without touching client
+// connections. Safe for concurrent use.
 type Server struct {
 	// ParkAfter is how long a client connection may be idle before its
 	// session is parked (see park.go); 0 means DefaultParkAfter and a
@@ -30,46 +30,58 @@ type Server struct {
 	ParkAfter time.Duration
 
 	log     *slog.Logger
-	pools   []*Pool
-	lns     []net.Listener
 	started time.Time
 	nextID  atomic.Uint32
 	tick    atomic.Int64 // advanced by the sweeper every ParkAfter/2
 	parker  *parker
 	quit    chan struct{}
-	// servants are shared by the pools that name them (the first pool's
-	// servant_max_memory sizes each), closed after the pools
-	servants map[string]*lcache.Cache
+	env     *env
 	// httpPools listen with the HTTP API over every other pool
 	httpPools []config.Pool
 	https     []*httpapi.Server
 	httpLns   []net.Listener
 	registry  *prometheus.Registry
 	metrics   *service.Metrics
+	ops       ops // reload, degrade, shedding, stats (ops.go)
+	metricsOn bool
+	// SlowLog, when set before Listen, receives requests slower than
+	// SlowAfter (with metrics on).
+	SlowLog   SlowLogger
+	SlowAfter time.Duration
 
-	mu       sync.Mutex
-	sessions map[net.Conn]*session // running sessions
-	clients  map[*Pool]int         // running and parked
-	closed   bool
-	wg       sync.WaitGroup // accept loops, sweeper and sessions
+	mu        sync.Mutex
+	cfg       *config.Config
+	slots     []*poolSlot // in config order
+	listening bool
+	sessions  map[net.Conn]*session // running sessions
+	closed    bool
+	wg        sync.WaitGroup // accept loops, sweeper and sessions
 }
 
 // ErrProtocol is returned by New for a pool whose protocol faed cannot serve.
 var ErrProtocol = errors.New("protocol not supported")
+
+// errNotFound is wrapped by Degrade for an unknown pool or server.
+var errNotFound = errors.New("not found")
 
 // New builds the pools of cfg; nothing listens until Listen.
 func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{log: log, sessions: map[net.Conn]*session{}, clients: map[*Pool]int{},
-		started: time.Now(), quit: make(chan struct{}), servants: map[string]*lcache.Cache{},
-		registry: prometheus.NewRegistry()}
+	s := &Server{log: log, sessions: map[net.Conn]*session{}, started: time.Now(), quit: make(chan struct{}),
+		registry: prometheus.NewRegistry(), cfg: cfg}
 	m, err := service.NewMetrics(s.registry)
 	if err != nil {
 		return nil, err
 	}
-	s.metrics = m
+	s.metrics, s.env = m, newEnv(m)
+	s.env.forced = s.forcedDown
+	s.ops.init(cfg)
+	s.metricsOn = cfg.Server.Metrics
+	if s.metricsOn {
+		s.registry.MustRegister(newCollector(s))
+	}
 	for _, pc := range cfg.Pools {
 		if pc.Protocol == config.ProtocolHTTP {
 			s.httpPools = append(s.httpPools, pc)
@@ -79,45 +91,68 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 			s.closePools()
 			return nil, fmt.Errorf("pool %s: %w: %q (this build serves redis and memcache pools)", pc.Name, ErrProtocol, pc.Protocol)
 		}
-		p, err := newPool(pc, log, s.servants, m)
+		p, err := newPool(pc, log, s.env)
 		if err != nil {
 			s.closePools()
 			return nil, fmt.Errorf("pool %s: %w", pc.Name, err)
 		}
-		s.pools = append(s.pools, p)
+		sl := &poolSlot{name: pc.Name, counters: newCounters(pc.Name, pc.Protocol)}
+		sl.cur.Store(p)
+		s.slots = append(s.slots, sl)
 	}
-	s.linkFailovers()
-	for _, p := range s.pools {
+	linkFailovers(s.pools())
+	for _, p := range s.pools() {
 		p.start()
 	}
 	return s, nil
 }
 
+// pools returns the pool versions serving now, in config order.
+func (s *Server) pools() []*Pool {
+	var out []*Pool
+	for _, sl := range s.slotList() {
+		out = append(out, sl.pool())
+	}
+	return out
+}
+
+// slotList returns a copy of the slots.
+func (s *Server) slotList() []*poolSlot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*poolSlot(nil), s.slots...)
+}
+
 // linkFailovers gives each pool that names a failover pool its targets. It
-// runs before any client connects and before the health checkers start.
-func (s *Server) linkFailovers() {
-	for _, p := range s.pools {
-		if name := p.cfg.Stack.Failover; name != "" && p.stack != nil {
-			if f := s.Pool(name); f != nil {
-				p.linkFailover(f)
-			}
+// runs before the pools serve and before their health checkers start.
+func linkFailovers(pools []*Pool) {
+	byName := map[string]*Pool{}
+	for _, p := range pools {
+		byName[p.cfg.Name] = p
+	}
+	for _, p := range pools {
+		if name := p.cfg.Stack.Failover; name != "" && p.stack != nil && byName[name] != nil {
+			p.linkFailover(byName[name])
 		}
 	}
 }
 
-// Registry returns the registry of the server's metrics (the client stack's
-// for now), for an admin endpoint to expose.
+// Registry returns the registry of the server's metrics (client stack,
+// commands, connections), for the admin endpoint to expose.
 func (s *Server) Registry() *prometheus.Registry { return s.registry }
 
 // Listen opens every pool's listener and starts accepting clients.
 func (s *Server) Listen() error {
-	for _, p := range s.pools {
+	for _, sl := range s.slotList() {
+		p := sl.pool()
 		ln, err := listen(p.cfg)
 		if err != nil {
 			s.Close()
 			return fmt.Errorf("pool %s: listen %s: %w", p.cfg.Name, p.cfg.Listen, err)
 		}
-		s.lns = append(s.lns, ln)
+		s.mu.Lock()
+		sl.ln = ln
+		s.mu.Unlock()
 		s.log.Info("listening", "pool", p.cfg.Name, "addr", ln.Addr().String(), "servers", len(p.servers))
 	}
 	if err := s.listenHTTP(); err != nil {
@@ -137,20 +172,32 @@ func (s *Server) Listen() error {
 			go s.sweep(s.quit)
 		}
 	}
-	for i, ln := range s.lns {
-		s.wg.Add(1)
-		go s.accept(ln, s.pools[i])
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.listening = true
+	for _, sl := range s.slots {
+		s.startAccept(sl, sl.ln)
 	}
 	return nil
 }
 
+// startAccept runs the accept loop of ln for sl. Called with s.mu held.
+func (s *Server) startAccept(sl *poolSlot, ln net.Listener) {
+	s.wg.Add(1)
+	sl.accepts.Add(1)
+	go s.accept(ln, sl)
+}
+
 // Addr returns the address pool listens on, or nil.
 func (s *Server) Addr(pool string) net.Addr {
-	for i, p := range s.pools {
-		if p.cfg.Name == pool && i < len(s.lns) {
-			return s.lns[i].Addr()
+	s.mu.Lock()
+	for _, sl := range s.slots {
+		if sl.name == pool && sl.ln != nil {
+			s.mu.Unlock()
+			return sl.ln.Addr()
 		}
 	}
+	s.mu.Unlock()
 	for i, pc := range s.httpPools {
 		if pc.Name == pool && i < len(s.httpLns) {
 			return s.httpLns[i].Addr()
@@ -165,8 +212,8 @@ func (s *Server) listenHTTP() error {
 		return nil
 	}
 	stores := map[string]httpapi.Store{}
-	for _, p := range s.pools {
-		stores[p.cfg.Name] = p
+	for _, sl := range s.slotList() {
+		stores[sl.name] = slotStore{sl}
 	}
 	for _, pc := range s.httpPools {
 		ln, err := listen(pc)
@@ -232,8 +279,9 @@ func setBacklog(ln net.Listener, backlog int) {
 
 // accept runs one pool's accept loop, backing off on temporary errors (5 ms
 // doubling to 1 s) and exiting when the listener closes.
-func (s *Server) accept(ln net.Listener, p *Pool) {
+func (s *Server) accept(ln net.Listener, sl *poolSlot) {
 	defer s.wg.Done()
+	defer sl.accepts.Done()
 	var delay time.Duration
 	for {
 		nc, err := ln.Accept()
@@ -242,7 +290,7 @@ func (s *Server) accept(ln net.Listener, p *Pool) {
 				return
 			}
 			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-			s.log.Warn("accept failed; retrying", "pool", p.cfg.Name, "err", err, "in", delay)
+			s.log.Warn("accept failed; retrying", "pool", sl.name, "err", err, "in", delay)
 			time.Sleep(delay)
 			continue
 		}
@@ -250,7 +298,7 @@ func (s *Server) accept(ln net.Listener, p *Pool) {
 		if tc, ok := nc.(*net.TCPConn); ok {
 			_ = tc.SetNoDelay(true)
 		}
-		if sess := s.track(nc, p); sess != nil {
+		if sess := s.track(nc, sl); sess != nil {
 			go s.serve(sess)
 		}
 	}
@@ -259,23 +307,26 @@ func (s *Server) accept(ln net.Listener, p *Pool) {
 // track registers a new client connection and returns its session; it
 // refuses one over the pool's client_connections limit (with an error reply)
 // or after Close.
-func (s *Server) track(nc net.Conn, p *Pool) *session {
+func (s *Server) track(nc net.Conn, sl *poolSlot) *session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	p := sl.pool()
+	if s.closed || sl.removed || s.ops.draining.Load() {
 		nc.Close()
 		return nil
 	}
-	if max := p.cfg.ClientConnections; max > 0 && s.clients[p] >= max {
+	if max := p.cfg.ClientConnections; max > 0 && sl.clients >= max {
 		_ = nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 		_, _ = nc.Write([]byte("-ERR max number of clients reached\r\n"))
 		nc.Close()
 		return nil
 	}
-	sess := newSession(s, p, nc, s.nextID.Add(1))
+	sess := newSession(s, sl, nc, s.nextID.Add(1))
 	sess.active.Store(s.tick.Load())
 	s.sessions[nc] = sess
-	s.clients[p]++
+	sl.clients++
+	sl.counters.conns.Add(1)
+	sl.counters.connsTotal.Add(1)
 	s.wg.Add(1)
 	return sess
 }
@@ -290,17 +341,17 @@ func (s *Server) serve(sess *session) {
 	s.mu.Unlock()
 	if !parked {
 		nc.Close()
-		s.forget(sess.p)
+		s.forget(sess.slot)
 	}
 }
 
 // resume restarts a parked session whose connection became readable.
 func (s *Server) resume(sess *session) {
 	s.mu.Lock()
-	if s.closed {
+	if s.closed || sess.slot.removed {
 		s.mu.Unlock()
 		sess.nc.Close()
-		s.forget(sess.p)
+		s.forget(sess.slot)
 		return
 	}
 	sess.active.Store(s.tick.Load())
@@ -310,11 +361,12 @@ func (s *Server) resume(sess *session) {
 	go s.serve(sess)
 }
 
-// forget counts a client of p as gone.
-func (s *Server) forget(p *Pool) {
+// forget counts a client of sl as gone.
+func (s *Server) forget(sl *poolSlot) {
 	s.mu.Lock()
-	s.clients[p]--
+	sl.clients--
 	s.mu.Unlock()
+	sl.counters.conns.Add(-1)
 }
 
 // Clients returns the number of client connections, running and parked.
@@ -322,8 +374,8 @@ func (s *Server) Clients() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for _, c := range s.clients {
-		n += c
+	for _, sl := range s.slots {
+		n += sl.clients
 	}
 	return n
 }
@@ -348,8 +400,10 @@ func (s *Server) Close() error {
 	}
 	s.closed = true
 	close(s.quit)
-	for _, ln := range s.lns {
-		ln.Close()
+	for _, sl := range s.slots {
+		if sl.ln != nil {
+			sl.ln.Close()
+		}
 	}
 	for nc := range s.sessions {
 		nc.Close()
@@ -366,11 +420,14 @@ func (s *Server) Close() error {
 	return nil
 }
 
+// closePools closes every pool version, current and retired, then the
+// servants.
 func (s *Server) closePools() {
-	for _, p := range s.pools {
+	for _, p := range s.pools() {
 		p.Close()
 	}
-	for _, c := range s.servants {
+	s.ops.closeRetired()
+	for _, c := range s.env.servants {
 		c.Close()
 	}
 }

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"errors"
+	"io"
 	"net"
 	"os"
 	"runtime"
@@ -26,7 +27,8 @@ const (
 // (writeLoop) waits for each queued call in order and writes its reply.
 type session struct {
 	front frontend
-	p     *Pool
+	slot  *poolSlot
+	p     *Pool // the slot's pool version for the batch being read (reader only)
 	srv   *Server
 	nc    net.Conn
 	id    uint32
@@ -44,6 +46,8 @@ type session struct {
 	name       []byte           // CLIENT SETNAME
 	mc         memcache.Request // the memcache request being parsed
 	skip       int              // bytes of a refused memcache value still to discard
+	cmdIdx     int              // counter index of the command being handled
+	sw         *switchSet       // the slot's switches for the batch being read
 
 	// shared between the reader, the writer and the sweeper
 	active   atomic.Int64 // server tick of the last read
@@ -55,9 +59,10 @@ type session struct {
 	dead bool // the client connection failed; replies are discarded
 }
 
-func newSession(srv *Server, p *Pool, nc net.Conn, id uint32) *session {
+func newSession(srv *Server, sl *poolSlot, nc net.Conn, id uint32) *session {
+	p := sl.pool()
 	return &session{
-		front: p.front, p: p, srv: srv, nc: nc, id: id,
+		front: p.front, slot: sl, p: p, srv: srv, nc: nc, id: id,
 		q:    newFIFO(maxPipeline),
 		auth: p.cfg.RedisAuth == "",
 	}
@@ -92,6 +97,7 @@ func (s *session) readLoop() (parkable bool) {
 	buf := make([]byte, readBufMin)
 	r, w := 0, 0
 	for {
+		s.p, s.sw = s.slot.pool(), s.slot.switches.Load() // a reload takes effect here
 		for r < w {
 			n, need, stop := s.front.next(s, buf[r:w])
 			if stop {
@@ -117,6 +123,9 @@ func (s *session) readLoop() (parkable bool) {
 		} else if w == len(buf) {
 			buf, r, w = grow(buf, r, w, 2*(w-r))
 		}
+		if s.srv.ops.draining.Load() {
+			return false // shutting down: finish what was read, then close
+		}
 		n, err := s.nc.Read(buf[w:])
 		if n > 0 {
 			w += n
@@ -127,6 +136,9 @@ func (s *session) readLoop() (parkable bool) {
 			continue
 		}
 		if !errors.Is(err, os.ErrDeadlineExceeded) || !s.parkReq.Swap(false) {
+			if errors.Is(err, io.EOF) {
+				s.slot.counters.clientEOF.Add(1)
+			}
 			return false
 		}
 		if r == w && s.inflight.Load() == 0 && s.skip == 0 {
@@ -151,6 +163,12 @@ func grow(buf []byte, r, w, need int) ([]byte, int, int) {
 // push queues c for the writer, flushing the session's backend requests
 // first if the queue is full (the writer may be waiting for them).
 func (s *session) push(c *call) {
+	c.pool, c.cmdIdx = s.p, int32(s.cmdIdx)
+	if s.srv.metricsOn {
+		c.t0 = time.Now()
+	}
+	s.p.inflight.Add(1)
+	s.srv.ops.inflight.Add(1)
 	s.inflight.Add(1)
 	if s.q.push(c, s.flushDirty) {
 		go s.writeLoop()
@@ -176,7 +194,10 @@ func (s *session) send(si int, c *call, args [][]byte) {
 		return
 	}
 	if s.p.cfg.Timeout > 0 || s.p.stack != nil {
-		now := time.Now()
+		now := c.t0
+		if now.IsZero() {
+			now = time.Now()
+		}
 		if s.p.cfg.Timeout > 0 {
 			c.Deadline = now.Add(s.p.cfg.Timeout)
 		}
@@ -226,10 +247,14 @@ func (s *session) writeLoop() {
 			}
 		}
 		if !s.dead {
+			n := len(s.wbuf)
 			s.wbuf = s.front.appendReply(s, s.wbuf, c)
+			s.observe(c, s.wbuf[n:])
 		}
-		closeAfter := c.closeAfter
+		closeAfter, pool := c.closeAfter, c.pool
 		c.release()
+		pool.callDone()
+		s.srv.ops.done()
 		s.inflight.Add(-1)
 		if len(s.wbuf) >= writeFlushAt || closeAfter {
 			s.flushOut()

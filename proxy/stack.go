@@ -220,6 +220,7 @@ func (p *Pool) begin(c *call, sv *server, now time.Time) bool {
 		sv.load.BeginAt(now)
 	}
 	sv.m.Requests.Inc()
+	sv.m.RequestBytes.Add(float64(len(c.Req)))
 	sv.m.Pending.Inc()
 	return true
 }
@@ -250,6 +251,7 @@ func (p *Pool) end(c *call) (retried bool) {
 	}
 	if ok {
 		sv.m.Success.Inc()
+		sv.m.ResponseBytes.Add(float64(len(c.Reply)))
 		if sv.acc != nil {
 			sv.acc.Record(now, true)
 		}

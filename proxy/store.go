@@ -240,9 +240,9 @@ func replyError(reply []byte) error {
 
 // Pool returns the pool named name, or nil.
 func (s *Server) Pool(name string) *Pool {
-	for _, p := range s.pools {
-		if p.cfg.Name == name {
-			return p
+	for _, sl := range s.slotList() {
+		if sl.name == name {
+			return sl.pool()
 		}
 	}
 	return nil

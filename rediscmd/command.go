@@ -75,6 +75,9 @@ type Command struct {
 	// Write reports the Redis "write" flag: the command may modify data.
 	// For XGROUP it is true because every subcommand that takes a key writes.
 	Write bool
+	// ID is the command's index in the table, from 0 to Count()-1, for
+	// per-command counters kept in a slice.
+	ID int
 	// Reason is a short lower-case reason why fae rejects the command, e.g.
 	// "blocking command"; it is non-empty exactly when Kind is Unsupported.
 	Reason string
@@ -95,10 +98,14 @@ const maxNameLen = 24
 var byName = func() map[string]*Command {
 	m := make(map[string]*Command, len(table))
 	for i := range table {
+		table[i].ID = i
 		m[table[i].Name] = &table[i]
 	}
 	return m
 }()
+
+// Count is the number of commands in the table: Command.ID is below it.
+func Count() int { return len(table) }
 
 // all holds every command sorted by name (table is written in that order).
 var all = func() []*Command {

@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // LatencyBuckets are the upper bounds, in milliseconds, of the latency
@@ -30,6 +31,7 @@ type Metrics struct {
 	balancerAdds, balancerRemoves   *prometheus.CounterVec
 	failoverActive                  *prometheus.GaugeVec
 	failovers, failbacks, probesBad *prometheus.CounterVec
+	reqBytes, respBytes             *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them with reg; a nil reg
@@ -69,6 +71,8 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		failovers:       counter("failovers_total", "Times the server's keys moved to the failover pool.", ep),
 		failbacks:       counter("failbacks_total", "Times the server's keys came back from the failover pool.", ep),
 		probesBad:       counter("health_probe_failures_total", "Active health probes that failed.", ep),
+		reqBytes:        counter("request_bytes_total", "Bytes of requests sent to the server.", ep),
+		respBytes:       counter("response_bytes_total", "Bytes of replies received from the server.", ep),
 	}
 	if reg != nil {
 		for _, c := range m.collectors() {
@@ -84,7 +88,8 @@ func (m *Metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.requests, m.success, m.failures, m.pending, m.latency,
 		m.connections, m.connects, m.closechan, m.connDuration, m.poolSize, m.poolWaiters,
 		m.retries, m.budgetExhausted, m.removals, m.revivals, m.balancerSize, m.balancerAdds,
-		m.balancerRemoves, m.failoverActive, m.failovers, m.failbacks, m.probesBad}
+		m.balancerRemoves, m.failoverActive, m.failovers, m.failbacks, m.probesBad,
+		m.reqBytes, m.respBytes}
 }
 
 // Forget drops the series of a pool, for a pool removed by a reload.
@@ -118,20 +123,21 @@ func (m *Metrics) Client(pool string) *Client {
 
 // Endpoint is the view of Metrics for one server of one pool.
 type Endpoint struct {
-	Requests, Success     prometheus.Counter
-	Pending               prometheus.Gauge
-	Latency               prometheus.Observer
-	Connections           prometheus.Gauge
-	Connects, Closechan   prometheus.Counter
-	ConnectionDuration    prometheus.Observer
-	PoolSize, PoolWaiters prometheus.Gauge
-	Removals, Revivals    prometheus.Counter
-	FailoverActive        prometheus.Gauge
-	Failovers, Failbacks  prometheus.Counter
-	HealthProbeFailures   prometheus.Counter
-	failures              *prometheus.CounterVec
-	mu                    sync.Mutex
-	byCause               map[string]prometheus.Counter
+	Requests, Success           prometheus.Counter
+	Pending                     prometheus.Gauge
+	Latency                     prometheus.Observer
+	Connections                 prometheus.Gauge
+	Connects, Closechan         prometheus.Counter
+	ConnectionDuration          prometheus.Observer
+	PoolSize, PoolWaiters       prometheus.Gauge
+	Removals, Revivals          prometheus.Counter
+	FailoverActive              prometheus.Gauge
+	Failovers, Failbacks        prometheus.Counter
+	HealthProbeFailures         prometheus.Counter
+	RequestBytes, ResponseBytes prometheus.Counter
+	failures                    *prometheus.CounterVec
+	mu                          sync.Mutex
+	byCause                     map[string]prometheus.Counter
 }
 
 // Endpoint returns the metrics of server in pool.
@@ -153,6 +159,8 @@ func (m *Metrics) Endpoint(pool, server string) *Endpoint {
 		Failovers:           m.failovers.WithLabelValues(pool, server),
 		Failbacks:           m.failbacks.WithLabelValues(pool, server),
 		HealthProbeFailures: m.probesBad.WithLabelValues(pool, server),
+		RequestBytes:        m.reqBytes.WithLabelValues(pool, server),
+		ResponseBytes:       m.respBytes.WithLabelValues(pool, server),
 		failures:            m.failures.MustCurryWith(prometheus.Labels{"pool": pool, "server": server}),
 		byCause:             map[string]prometheus.Counter{},
 	}
@@ -168,4 +176,23 @@ func (e *Endpoint) Failure(cause string) {
 	}
 	e.mu.Unlock()
 	c.Inc()
+}
+
+// FailureTotals returns the failures counted so far, in all and of cause
+// "timeout".
+func (e *Endpoint) FailureTotals() (all, timeouts int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for cause, c := range e.byCause {
+		var d dto.Metric
+		if c.Write(&d) != nil || d.Counter == nil {
+			continue
+		}
+		n := int64(d.Counter.GetValue())
+		all += n
+		if cause == "timeout" {
+			timeouts += n
+		}
+	}
+	return all, timeouts
 }
