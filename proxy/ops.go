@@ -20,9 +20,11 @@ type ops struct {
 	inflight    atomic.Int64 // client requests read and not yet answered
 	maxInFlight atomic.Int64 // 0: no limit
 	shed        atomic.Int64
-	draining    atomic.Bool
-	drained     chan struct{} // closed when inflight reaches 0 while draining
-	drainOnce   sync.Once
+	draining     atomic.Bool
+	drained      chan struct{} // closed when inflight reaches 0 while draining
+	drainOnce    sync.Once
+	sessionsGone chan struct{} // closed when no session runs while draining
+	sessionsOnce sync.Once
 	reloads     atomic.Int64
 	reloadErrs  atomic.Int64
 
@@ -34,6 +36,7 @@ type ops struct {
 func (o *ops) init(cfg *config.Config) {
 	o.maxInFlight.Store(int64(cfg.Server.MaxInFlight))
 	o.drained = make(chan struct{})
+	o.sessionsGone = make(chan struct{})
 }
 
 // busyReply is the error of a request refused by load shedding.
@@ -106,6 +109,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for nc := range s.sessions {
 		_ = nc.SetReadDeadline(time.Now()) // wake idle readers: they stop
 	}
+	if len(s.sessions) == 0 {
+		s.ops.sessionsOnce.Do(func() { close(s.ops.sessionsGone) })
+	}
 	s.mu.Unlock()
 	if s.parker != nil {
 		s.parker.close() // parked clients are idle: nothing to finish
@@ -114,10 +120,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.ops.drainOnce.Do(func() { close(s.ops.drained) })
 	}
 	var err error
-	select {
-	case <-s.ops.drained:
-	case <-ctx.Done():
-		err = ctx.Err()
+	for _, done := range []chan struct{}{s.ops.drained, s.ops.sessionsGone} {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		if err != nil {
+			break
+		}
 	}
 	s.Close()
 	return err

@@ -336,12 +336,42 @@ func (s *Server) serve(sess *session) {
 	defer s.wg.Done()
 	nc := sess.nc
 	parked := sess.run()
+	if !parked && s.ops.draining.Load() {
+		linger(nc)
+	}
 	s.mu.Lock()
 	delete(s.sessions, nc)
+	if len(s.sessions) == 0 && s.ops.draining.Load() {
+		s.ops.sessionsOnce.Do(func() { close(s.ops.sessionsGone) })
+	}
 	s.mu.Unlock()
 	if !parked {
 		nc.Close()
 		s.forget(sess.slot)
+	}
+}
+
+// lingerTime bounds how long a draining session waits for its client to
+// close after faed closed its side.
+const lingerTime = time.Second
+
+// linger closes the write side of a client connection whose replies are all
+// written, then reads (and drops) until the client closes or lingerTime
+// passes: closing with unread requests in the socket would reset the
+// connection, and the client could lose replies it has not read yet. The
+// client sees end of file after its last reply, and knows that the requests
+// it wrote after that were not read (never executed: safe to send again).
+func linger(nc net.Conn) {
+	cw, ok := nc.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil {
+		return
+	}
+	_ = nc.SetReadDeadline(time.Now().Add(lingerTime))
+	buf := make([]byte, 4096)
+	for {
+		if _, err := nc.Read(buf); err != nil {
+			return
+		}
 	}
 }
 
