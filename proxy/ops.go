@@ -17,16 +17,16 @@ import (
 // ops is the operational state of a Server: load shedding, draining,
 // reloads and the pool versions retired by them.
 type ops struct {
-	inflight    atomic.Int64 // client requests read and not yet answered
-	maxInFlight atomic.Int64 // 0: no limit
-	shed        atomic.Int64
+	inflight     atomic.Int64 // client requests read and not yet answered
+	maxInFlight  atomic.Int64 // 0: no limit
+	shed         atomic.Int64
 	draining     atomic.Bool
 	drained      chan struct{} // closed when inflight reaches 0 while draining
 	drainOnce    sync.Once
 	sessionsGone chan struct{} // closed when no session runs while draining
 	sessionsOnce sync.Once
-	reloads     atomic.Int64
-	reloadErrs  atomic.Int64
+	reloads      atomic.Int64
+	reloadErrs   atomic.Int64
 
 	reloadMu sync.Mutex // one reload at a time
 	mu       sync.Mutex

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/fae-dev/fae/admin"
 	"github.com/fae-dev/fae/config"
 	"github.com/fae-dev/fae/httpapi"
 	"github.com/fae-dev/fae/service"
@@ -62,7 +63,7 @@ type Server struct {
 var ErrProtocol = errors.New("protocol not supported")
 
 // errNotFound is wrapped by Degrade for an unknown pool or server.
-var errNotFound = errors.New("not found")
+var errNotFound = admin.ErrNotFound
 
 // New builds the pools of cfg; nothing listens until Listen.
 func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
