@@ -1,0 +1,144 @@
+package tier
+
+import (
+	"context"
+	"sync"
+)
+
+// flight is one lower-tier read of a key that others may wait for.
+type flight struct {
+	done  chan struct{}
+	value []byte
+	found bool
+	err   error
+}
+
+// group tracks the keys being read from one tier.
+type group struct {
+	mu sync.Mutex
+	m  map[string]*flight
+}
+
+// readTier reads the pending keys from tier ti into values and found, and
+// returns the indexes it missed, in order. Below the first tier, a key that
+// another request is already reading is waited for instead (coalescing).
+func (c *Chain) readTier(ctx context.Context, ti int, keys [][]byte, pending []int, values [][]byte, found []bool) (miss []int, err error) {
+	g := c.flights[ti]
+	if g == nil {
+		return c.readDirect(ctx, ti, keys, pending, values, found)
+	}
+	var lead []int
+	var own []*flight
+	waits := map[int]*flight{}
+	g.mu.Lock()
+	for _, i := range pending {
+		k := string(keys[i])
+		if f, ok := g.m[k]; ok {
+			waits[i] = f
+			continue
+		}
+		f := &flight{done: make(chan struct{})}
+		g.m[k] = f
+		lead, own = append(lead, i), append(own, f)
+	}
+	g.mu.Unlock()
+	// a key repeated within one request is read once: its later copies wait
+	// for the first like any other request
+	if len(lead) > 0 {
+		err = c.lead(ctx, ti, keys, lead, own, values, found)
+	}
+	c.coalesced.Add(int64(len(waits)))
+	for _, i := range pending {
+		f, ok := waits[i]
+		if !ok {
+			continue
+		}
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if f.err != nil && err == nil {
+			err = f.err
+		}
+		values[i], found[i] = f.value, f.found
+	}
+	for _, i := range pending {
+		if !found[i] {
+			miss = append(miss, i)
+		}
+	}
+	return miss, err
+}
+
+// lead reads the keys this request leads and publishes them to waiters.
+func (c *Chain) lead(ctx context.Context, ti int, keys [][]byte, lead []int, own []*flight, values [][]byte, found []bool) error {
+	_, err := c.readDirect(ctx, ti, keys, lead, values, found)
+	g := c.flights[ti]
+	g.mu.Lock()
+	for j, i := range lead {
+		f := own[j]
+		f.value, f.found, f.err = values[i], found[i], err
+		delete(g.m, string(keys[i]))
+		close(f.done)
+	}
+	g.mu.Unlock()
+	return err
+}
+
+// readDirect reads keys[idx] from tier ti with one MGet.
+func (c *Chain) readDirect(ctx context.Context, ti int, keys [][]byte, idx []int, values [][]byte, found []bool) (miss []int, err error) {
+	batch := make([][]byte, len(idx))
+	for j, i := range idx {
+		batch[j] = keys[i]
+	}
+	if ti == c.store {
+		c.storeReads.Add(int64(len(batch)))
+	}
+	vs, fs, err := c.tiers[ti].Store.MGet(ctx, batch)
+	if err != nil {
+		return idx, err
+	}
+	for j, i := range idx {
+		if j < len(fs) && fs[j] {
+			values[i], found[i] = vs[j], true
+		} else {
+			miss = append(miss, i)
+		}
+	}
+	return miss, nil
+}
+
+// writeBack copies the values found in tier ti into the writable cache tiers
+// above it, in the background, skipping keys written since the read began.
+func (c *Chain) writeBack(ti int, keys [][]byte, values [][]byte, hit []int, gens []uint64) {
+	var ks, vs [][]byte
+	for _, i := range hit {
+		if c.gen(keys[i]).Load() != gens[i] {
+			continue // written meanwhile: the value read may be stale
+		}
+		ks = append(ks, append([]byte(nil), keys[i]...))
+		vs = append(vs, values[i])
+	}
+	if len(ks) == 0 || c.closed.Load() {
+		return
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), writeBackTimeout)
+		defer cancel()
+		for up := ti - 1; up >= 0; up-- {
+			t := c.tiers[up]
+			if t.ReadOnly || up >= c.store {
+				continue
+			}
+			if err := t.Store.MSet(ctx, ks, vs, t.TTL); err != nil {
+				c.errs.Add(1)
+				c.log.Warn("write-back failed", "tier", t.Name, "keys", len(ks), "err", err)
+				continue
+			}
+			c.writeBacks.Add(int64(len(ks)))
+		}
+	}()
+}
