@@ -133,6 +133,9 @@ type Pool struct {
 	// Stack configures the client stack between the pool and its servers
 	// (docs/client-stack.md).
 	Stack Stack
+	// Tier holds the settings of tier chains, MySQL pools and the kvdb and
+	// idgen servants (docs/tiers.md).
+	Tier TierSettings
 	// Line is the line of the pool's definition in the file; 0 when unknown.
 	Line int
 

@@ -62,7 +62,9 @@ func (c *Config) validatePool(ps *problems, p *Pool) {
 		ps.add(p.line(key), c.key(p, key), kind, fmt.Sprintf(format, args...))
 	}
 	if p.Listen == "" {
-		bad("listen", ErrMissing, `is missing; want "host:port" or "/path/to.sock [perm]"`)
+		if p.Protocol != ProtocolMySQL && !c.tierMember(p.Name) {
+			bad("listen", ErrMissing, `is missing; want "host:port" or "/path/to.sock [perm]" (only mysql pools and tiers of a chain may have none)`)
+		}
 	} else if msg := checkListen(p.Listen); msg != "" {
 		bad("listen", ErrInvalid, "%s", msg)
 	}
@@ -72,8 +74,10 @@ func (c *Config) validatePool(ps *problems, p *Pool) {
 	switch {
 	case p.Protocol == ProtocolHTTP && c.format == formatYAML:
 		bad(c.protocolKey(), ErrInvalid, "protocol %q needs a TOML config", p.Protocol)
-	case p.Protocol != ProtocolRedis && p.Protocol != ProtocolMemcache && p.Protocol != ProtocolHTTP:
-		bad(c.protocolKey(), ErrInvalid, "unknown protocol %q; want %q, %q or %q", p.Protocol, ProtocolRedis, ProtocolMemcache, ProtocolHTTP)
+	case (p.Protocol == ProtocolHTTP || p.Protocol == ProtocolMySQL) && c.format == formatYAML:
+		bad(c.protocolKey(), ErrInvalid, "protocol %q needs a TOML config", p.Protocol)
+	case p.Protocol != ProtocolRedis && p.Protocol != ProtocolMemcache && p.Protocol != ProtocolHTTP && p.Protocol != ProtocolMySQL:
+		bad(c.protocolKey(), ErrInvalid, "unknown protocol %q; want %q, %q, %q or %q", p.Protocol, ProtocolRedis, ProtocolMemcache, ProtocolHTTP, ProtocolMySQL)
 	}
 	if !slices.Contains(hashNames, p.Hash) {
 		bad("hash", ErrInvalid, "unknown hash %q; want one of %s", p.Hash, strings.Join(hashNames, ", "))
@@ -110,6 +114,13 @@ func (c *Config) validatePool(ps *problems, p *Pool) {
 		}
 		return
 	}
+	c.validateTiers(p, bad)
+	if len(p.Tier.Tiers) > 0 {
+		if p.Servant != "" || len(p.Servers) > 0 {
+			bad("tiers", ErrInvalid, "a chain has no servers or servant of its own")
+		}
+		return
+	}
 	c.validateBackends(ps, p, bad)
 	c.validateStack(p, bad)
 }
@@ -117,8 +128,8 @@ func (c *Config) validatePool(ps *problems, p *Pool) {
 // validateBackends checks the servant and the servers of a pool.
 func (c *Config) validateBackends(ps *problems, p *Pool, bad func(string, error, string, ...any)) {
 	switch {
-	case p.Servant != "" && p.Servant != ServantLCache:
-		bad("servant", ErrInvalid, "unknown servant %q; want %q", p.Servant, ServantLCache)
+	case p.Servant != "" && p.Servant != ServantLCache && p.Servant != ServantKVDB && p.Servant != ServantIDGen:
+		bad("servant", ErrInvalid, "unknown servant %q; want %q, %q or %q", p.Servant, ServantLCache, ServantKVDB, ServantIDGen)
 	case p.Servant != "" && len(p.Servers) > 0:
 		bad("servant", ErrInvalid, "pool has both a servant and servers; set one")
 	case p.Servant == "" && len(p.Servers) == 0:

@@ -164,7 +164,7 @@ var tomlErrorCases = []errorCase{
 		line: 3, key: "pools.a.servers", kind: ErrMissing},
 	{name: "empty servers", text: tHead + tListen + "servers = []\n",
 		line: 3, key: "pools.a.servers", kind: ErrMissing},
-	{name: "unknown servant", text: tHead + tListen + "servant = \"kvdb\"\n",
+	{name: "unknown servant", text: tHead + tListen + "servant = \"memdb\"\n",
 		line: 3, key: "pools.a.servant", kind: ErrInvalid},
 	{name: "bad servant size", text: tHead + tListen + "servant = \"lcache\"\nservant_max_memory = \"64XB\"\n",
 		line: 4, key: "pools.a.servant_max_memory", kind: ErrInvalid},
