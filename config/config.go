@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 )
@@ -188,21 +189,43 @@ func (s Server) RingName() string {
 
 // Default returns the built-in config used when faed runs with no -c: a
 // redis pool "default" on 127.0.0.1:6380 and a memcache pool "memcache" on
-// 127.0.0.1:11212, both served by the lcache servant (one cache: faed shares a
-// servant among the pools that name it) with the TOML defaults.
-func Default() *Config {
-	p := defaultPool(formatTOML)
-	p.Name = "default"
-	p.Listen = "127.0.0.1:6380"
-	p.Servant = ServantLCache
-	p.ServantMaxMemory = DefaultServantMaxMemory
-	m := defaultPool(formatTOML)
-	m.Name = "memcache"
-	m.Listen = "127.0.0.1:11212"
-	m.Protocol = ProtocolMemcache
-	m.Servant = ServantLCache
-	m.ServantMaxMemory = DefaultServantMaxMemory
-	return &Config{Pools: []Pool{p, m}, Server: DefaultGlobal(), format: formatTOML}
+// 127.0.0.1:11212, both tier chains over the same two servants: "lcache"
+// (in memory, 64 MiB) in front of "kvdb" (persistent, in dataDir). So a
+// fresh faed keeps its data across restarts. Empty dataDir means
+// DefaultDataDir().
+func Default(dataDir ...string) *Config {
+	dir := DefaultDataDir()
+	if len(dataDir) > 0 && dataDir[0] != "" {
+		dir = dataDir[0]
+	}
+	chain := func(name, listen, protocol string) Pool {
+		p := defaultPool(formatTOML)
+		p.Name, p.Listen, p.Protocol = name, listen, protocol
+		p.Tier.Tiers = []string{"lcache", "kvdb"}
+		p.Tier.NegativeTTL = DefaultNegativeTTL
+		return p
+	}
+	l := defaultPool(formatTOML)
+	l.Name, l.Servant, l.ServantMaxMemory = "lcache", ServantLCache, DefaultServantMaxMemory
+	k := defaultPool(formatTOML)
+	k.Name, k.Servant, k.ServantMaxMemory, k.Tier.ServantDir = "kvdb", ServantKVDB, DefaultServantMaxMemory, dir
+	return &Config{Pools: []Pool{chain("default", "127.0.0.1:6380", ProtocolRedis),
+		chain("memcache", "127.0.0.1:11212", ProtocolMemcache), l, k}, Server: DefaultGlobal(), format: formatTOML}
+}
+
+// DefaultDataDir is where the default config keeps kvdb's data: $FAE_DATA_DIR,
+// else $XDG_DATA_HOME/fae, else ~/.local/share/fae, else ./fae-data.
+func DefaultDataDir() string {
+	if d := os.Getenv("FAE_DATA_DIR"); d != "" {
+		return d
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "fae")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "fae")
+	}
+	return "fae-data"
 }
 
 // defaultPool is where defaults are filled: a pool with every default of the

@@ -122,18 +122,26 @@ func TestDefault(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("Default().Validate() = %v", err)
 	}
-	if c.File != "" || len(c.Pools) != 2 {
-		t.Fatalf("Default() = %+v, want two pools and no file", c)
+	if c.File != "" || len(c.Pools) != 4 {
+		t.Fatalf("Default() = %+v, want four pools and no file", c)
 	}
 	for i, want := range [][6]any{
-		{"default", "127.0.0.1:6380", ProtocolRedis, ServantLCache, int64(64 << 20), 0},
-		{"memcache", "127.0.0.1:11212", ProtocolMemcache, ServantLCache, int64(64 << 20), 0},
+		{"default", "127.0.0.1:6380", ProtocolRedis, "", int64(0), 0},
+		{"memcache", "127.0.0.1:11212", ProtocolMemcache, "", int64(0), 0},
+		{"lcache", "", ProtocolRedis, ServantLCache, int64(64 << 20), 0},
+		{"kvdb", "", ProtocolRedis, ServantKVDB, int64(64 << 20), 0},
 	} {
 		p := c.Pools[i]
 		got := [...]any{p.Name, p.Listen, p.Protocol, p.Servant, p.ServantMaxMemory, len(p.Servers)}
 		if got != want {
 			t.Errorf("Default() pool %d = %v, want %v", i, got, want)
 		}
+	}
+	if got := c.Pools[0].Tier.Tiers; len(got) != 2 || got[0] != "lcache" || got[1] != "kvdb" {
+		t.Errorf("default chain %v, want lcache then kvdb", got)
+	}
+	if d := Default("/srv/fae").Pools[3].Tier.ServantDir; d != "/srv/fae" {
+		t.Errorf("kvdb dir %q, want /srv/fae", d)
 	}
 }
 

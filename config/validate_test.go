@@ -343,11 +343,11 @@ func TestValidateBuiltInCode(t *testing.T) {
 	}{
 		{"valid", func(*Config) {}, ""},
 		{"no pools", func(c *Config) { c.Pools = nil }, "pools"},
-		{"duplicate name", func(c *Config) { c.Pools[2].Name = "default" }, "pools.default"},
-		{"listen mode on tcp", func(c *Config) { c.Pools[2].ListenMode = 0o600 }, "pools.mc.listen"},
-		{"weight 0", func(c *Config) { c.Pools[2].Servers[0].Weight = 0 }, "pools.mc.servers"},
-		{"no host", func(c *Config) { c.Pools[2].Servers[0].Host = "" }, "pools.mc.servers"},
-		{"protocol", func(c *Config) { c.Pools[2].Protocol = "" }, "pools.mc.protocol"},
+		{"duplicate name", func(c *Config) { c.Pools[4].Name = "default" }, "pools.default"},
+		{"listen mode on tcp", func(c *Config) { c.Pools[4].ListenMode = 0o600 }, "pools.mc.listen"},
+		{"weight 0", func(c *Config) { c.Pools[4].Servers[0].Weight = 0 }, "pools.mc.servers"},
+		{"no host", func(c *Config) { c.Pools[4].Servers[0].Host = "" }, "pools.mc.servers"},
+		{"protocol", func(c *Config) { c.Pools[4].Protocol = "" }, "pools.mc.protocol"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

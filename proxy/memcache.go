@@ -73,6 +73,9 @@ func (s *session) mcHandle(req *memcache.Request, raw []byte) bool {
 		return true
 	}
 	switch k := req.Kind; {
+	case s.p.chain != nil && k != memcache.KindQuit && k != memcache.KindVersion && k != memcache.KindVerbosity &&
+		k != memcache.KindStats && k != memcache.KindMetaNoop:
+		s.mcTiered(req)
 	case k.IsFetch():
 		s.p.stats.cmdGet.Add(int64(len(req.Keys)))
 		s.mcFetch(req, raw)

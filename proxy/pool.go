@@ -12,8 +12,8 @@ import (
 	"github.com/fae-dev/fae/hashkit"
 	"github.com/fae-dev/fae/memcache"
 	"github.com/fae-dev/fae/resp"
-	"github.com/fae-dev/fae/servant/lcache"
 	"github.com/fae-dev/fae/service"
+	"github.com/fae-dev/fae/tier"
 	"github.com/sony/gobreaker/v2"
 )
 
@@ -40,7 +40,9 @@ type Pool struct {
 	foOff    int   // index of the failover pool's first target in targets
 
 	env         *env
-	ownsServant bool // close the servant with the pool (not shared)
+	ownsServant bool        // close the servant with the pool (not shared)
+	idgen       bool        // the servant is idgen: it answers every command
+	chain       *tier.Chain // a tier chain: no servers of its own (tiered.go)
 
 	// a reload retires a version: it closes once its calls are done
 	inflight  atomic.Int64 // client calls routed by this version, not yet written
@@ -72,7 +74,7 @@ type server struct {
 	name     string
 	node     hashkit.Node
 	be       *backend.Server
-	cache    *lcache.Cache
+	cache    servant   // an in-process servant instead of a backend
 	idx      int       // index in the owning pool's targets
 	owner    *Pool     // the pool whose stack accounts for it
 	replicas []*server // of a shard; empty for replicas themselves
@@ -129,18 +131,13 @@ func newPool(cfg config.Pool, log *slog.Logger, e *env) (*Pool, error) {
 		p.front = memcacheFront{}
 	}
 	if cfg.Servant != "" {
-		cache := servants[cfg.Servant]
-		if cache == nil {
-			c, err := lcache.New(lcache.Config{MaxMemory: cfg.ServantMaxMemory})
-			if err != nil {
-				return nil, err
-			}
-			cache, p.ownsServant = c, true
-			if servants != nil {
-				servants[cfg.Servant], p.ownsServant = c, false
-			}
+		sv, owned, err := openServant(cfg, servants)
+		if err != nil {
+			return nil, err
 		}
-		p.servers = []*server{{name: cfg.Servant, node: hashkit.Node{Name: cfg.Servant, Weight: 1}, cache: cache}}
+		p.ownsServant = owned
+		p.servers = []*server{{name: cfg.Servant, node: hashkit.Node{Name: cfg.Servant, Weight: 1}, cache: sv}}
+		p.idgen = cfg.Servant == config.ServantIDGen
 	}
 	if cfg.Stack.Enabled && cfg.Servant == "" {
 		p.stack = newStack(cfg, m)

@@ -18,6 +18,8 @@ func (s *session) handle(args [][]byte, raw []byte) bool {
 		s.cmdIdx = cmd.ID
 	}
 	switch {
+	case s.p.idgen && (cmd == nil || cmd.Kind != rediscmd.Local) && s.auth:
+		s.pushLocal(s.p.servers[0].cache.Do(nil, args), false)
 	case cmd == nil:
 		s.pushLocal(resp.AppendError(nil, unknownCommand(args)), false)
 	case !s.auth && !allowedBeforeAuth(cmd.Name):
@@ -30,6 +32,8 @@ func (s *session) handle(args [][]byte, raw []byte) bool {
 		s.pushLocal(resp.AppendError(nil, busyReply), false)
 	case s.sw != nil && s.sw.refuseRedis(cmd) != "":
 		s.pushLocal(resp.AppendError(nil, s.sw.refuseRedis(cmd)), false)
+	case s.p.chain != nil:
+		s.tiered(cmd, args)
 	case cmd.Kind == rediscmd.Unsupported:
 		s.pushLocal(resp.AppendError(nil, "ERR fae does not support '"+cmd.Name+"' ("+cmd.Reason+")"), false)
 	case cmd.Blocking(args):

@@ -17,7 +17,9 @@ import (
 	"github.com/fae-dev/fae/admin"
 	"github.com/fae-dev/fae/config"
 	"github.com/fae-dev/fae/httpapi"
+	"github.com/fae-dev/fae/mysqlstore"
 	"github.com/fae-dev/fae/service"
+	"github.com/fae-dev/fae/tier"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -43,7 +45,9 @@ type Server struct {
 	httpLns   []net.Listener
 	registry  *prometheus.Registry
 	metrics   *service.Metrics
-	ops       ops // reload, degrade, shedding, stats (ops.go)
+	stores    atomic.Pointer[map[string]tier.Store] // every pool and MySQL store by name, for chains
+	mysql     map[string]*mysqlstore.Store          // guarded by ops.reloadMu after New
+	ops       ops                                   // reload, degrade, shedding, stats (ops.go)
 	metricsOn bool
 	// SlowLog, when set before Listen, receives requests slower than
 	// SlowAfter (with metrics on).
@@ -83,9 +87,17 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	if s.metricsOn {
 		s.registry.MustRegister(newCollector(s))
 	}
+	mysql, err := openMySQLPools(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.mysql = mysql
 	for _, pc := range cfg.Pools {
 		if pc.Protocol == config.ProtocolHTTP {
 			s.httpPools = append(s.httpPools, pc)
+			continue
+		}
+		if pc.Protocol == config.ProtocolMySQL {
 			continue
 		}
 		if pc.Protocol != config.ProtocolRedis && pc.Protocol != config.ProtocolMemcache {
@@ -102,10 +114,30 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		s.slots = append(s.slots, sl)
 	}
 	linkFailovers(s.pools())
+	if err := s.buildChains(s.pools(), cfg); err != nil {
+		s.closePools()
+		return nil, err
+	}
+	s.publishStores(mysqlStores(s.mysql))
 	for _, p := range s.pools() {
 		p.start()
 	}
 	return s, nil
+}
+
+// buildChains gives the tier pools among pools their chains.
+func (s *Server) buildChains(pools []*Pool, cfg *config.Config) error {
+	for _, p := range pools {
+		if len(p.cfg.Tier.Tiers) == 0 {
+			continue
+		}
+		c, err := s.newChain(p.cfg, cfg)
+		if err != nil {
+			return fmt.Errorf("pool %s: %w", p.cfg.Name, err)
+		}
+		p.chain = c
+	}
+	return nil
 }
 
 // pools returns the pool versions serving now, in config order.
@@ -146,6 +178,9 @@ func (s *Server) Registry() *prometheus.Registry { return s.registry }
 func (s *Server) Listen() error {
 	for _, sl := range s.slotList() {
 		p := sl.pool()
+		if p.cfg.Listen == "" {
+			continue // a tier of a chain only
+		}
 		ln, err := listen(p.cfg)
 		if err != nil {
 			s.Close()
@@ -177,7 +212,9 @@ func (s *Server) Listen() error {
 	defer s.mu.Unlock()
 	s.listening = true
 	for _, sl := range s.slots {
-		s.startAccept(sl, sl.ln)
+		if sl.ln != nil {
+			s.startAccept(sl, sl.ln)
+		}
 	}
 	return nil
 }
@@ -458,6 +495,7 @@ func (s *Server) closePools() {
 		p.Close()
 	}
 	s.ops.closeRetired()
+	closeMySQL(s.mysql)
 	for _, c := range s.env.servants {
 		c.Close()
 	}

@@ -47,6 +47,7 @@ type session struct {
 	mc         memcache.Request // the memcache request being parsed
 	skip       int              // bytes of a refused memcache value still to discard
 	cmdIdx     int              // counter index of the command being handled
+	chainTail  chan struct{}    // closed when the session's last chain request is done
 	sw         *switchSet       // the slot's switches for the batch being read
 
 	// shared between the reader, the writer and the sweeper

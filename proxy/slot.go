@@ -9,8 +9,8 @@ import (
 
 	"github.com/fae-dev/fae/backend"
 	"github.com/fae-dev/fae/config"
-	"github.com/fae-dev/fae/servant/lcache"
 	"github.com/fae-dev/fae/service"
+	"github.com/fae-dev/fae/tier"
 )
 
 // poolSlot is one configured pool's place in the Server: its listener and the
@@ -36,14 +36,15 @@ func (sl *poolSlot) pool() *Pool { return sl.cur.Load() }
 
 // env is what the pools of one Server share across versions.
 type env struct {
-	servants map[string]*lcache.Cache // by servant name; closed with the Server
+	servants map[string]servant    // by servantKey; closed with the Server
+	stores   map[string]tier.Store // mysql pools by name (tiered.go)
 	metrics  *service.Metrics
 	backends *backends
 	forced   func(pool, server string) bool // an operator's server_down switch
 }
 
 func newEnv(m *service.Metrics) *env {
-	return &env{servants: map[string]*lcache.Cache{}, metrics: m, backends: &backends{m: map[beKey]*sharedBE{}},
+	return &env{servants: map[string]servant{}, stores: map[string]tier.Store{}, metrics: m, backends: &backends{m: map[beKey]*sharedBE{}},
 		forced: func(string, string) bool { return false }}
 }
 

@@ -3,6 +3,7 @@ package tier
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // flight is one lower-tier read of a key that others may wait for.
@@ -22,10 +23,14 @@ type group struct {
 // readTier reads the pending keys from tier ti into values and found, and
 // returns the indexes it missed, in order. Below the first tier, a key that
 // another request is already reading is waited for instead (coalescing).
-func (c *Chain) readTier(ctx context.Context, ti int, keys [][]byte, pending []int, values [][]byte, found []bool) (miss []int, err error) {
+// The keys this request read stay visible to others as done flights until
+// settle is called (after their write-back), so that a reader arriving
+// between the read and the write-back does not read the tier again.
+func (c *Chain) readTier(ctx context.Context, ti int, keys [][]byte, pending []int, values [][]byte, found []bool) (miss []int, settle func(), err error) {
 	g := c.flights[ti]
 	if g == nil {
-		return c.readDirect(ctx, ti, keys, pending, values, found)
+		miss, err = c.readDirect(ctx, ti, keys, pending, values, found)
+		return miss, func() {}, err
 	}
 	var lead []int
 	var own []*flight
@@ -47,6 +52,26 @@ func (c *Chain) readTier(ctx context.Context, ti int, keys [][]byte, pending []i
 	if len(lead) > 0 {
 		err = c.lead(ctx, ti, keys, lead, own, values, found)
 	}
+	ks := make([]string, len(lead))
+	for j, i := range lead {
+		ks[j] = string(keys[i])
+	}
+	settle = func() {
+		if len(ks) == 0 {
+			return
+		}
+		// a reader that missed the caches just before the write-back
+		// landed still finds the value here for a while
+		time.AfterFunc(c.linger, func() {
+			g.mu.Lock()
+			for j, k := range ks {
+				if g.m[k] == own[j] {
+					delete(g.m, k)
+				}
+			}
+			g.mu.Unlock()
+		})
+	}
 	c.coalesced.Add(int64(len(waits)))
 	for _, i := range pending {
 		f, ok := waits[i]
@@ -56,7 +81,7 @@ func (c *Chain) readTier(ctx context.Context, ti int, keys [][]byte, pending []i
 		select {
 		case <-f.done:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, settle, ctx.Err()
 		}
 		if f.err != nil && err == nil {
 			err = f.err
@@ -68,21 +93,17 @@ func (c *Chain) readTier(ctx context.Context, ti int, keys [][]byte, pending []i
 			miss = append(miss, i)
 		}
 	}
-	return miss, err
+	return miss, settle, err
 }
 
 // lead reads the keys this request leads and publishes them to waiters.
 func (c *Chain) lead(ctx context.Context, ti int, keys [][]byte, lead []int, own []*flight, values [][]byte, found []bool) error {
 	_, err := c.readDirect(ctx, ti, keys, lead, values, found)
-	g := c.flights[ti]
-	g.mu.Lock()
 	for j, i := range lead {
 		f := own[j]
 		f.value, f.found, f.err = values[i], found[i], err
-		delete(g.m, string(keys[i]))
 		close(f.done)
 	}
-	g.mu.Unlock()
 	return err
 }
 
@@ -110,8 +131,9 @@ func (c *Chain) readDirect(ctx context.Context, ti int, keys [][]byte, idx []int
 }
 
 // writeBack copies the values found in tier ti into the writable cache tiers
-// above it, in the background, skipping keys written since the read began.
-func (c *Chain) writeBack(ti int, keys [][]byte, values [][]byte, hit []int, gens []uint64) {
+// above it, in the background, skipping keys written since the read began;
+// then it calls settle.
+func (c *Chain) writeBack(ti int, keys [][]byte, values [][]byte, hit []int, gens []uint64, settle func()) {
 	var ks, vs [][]byte
 	for _, i := range hit {
 		if c.gen(keys[i]).Load() != gens[i] {
@@ -121,11 +143,13 @@ func (c *Chain) writeBack(ti int, keys [][]byte, values [][]byte, hit []int, gen
 		vs = append(vs, values[i])
 	}
 	if len(ks) == 0 || c.closed.Load() {
+		settle()
 		return
 	}
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
+		defer settle()
 		ctx, cancel := context.WithTimeout(context.Background(), writeBackTimeout)
 		defer cancel()
 		for up := ti - 1; up >= 0; up-- {

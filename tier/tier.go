@@ -117,6 +117,7 @@ type Chain struct {
 
 	wg     sync.WaitGroup // write-backs
 	closed atomic.Bool
+	linger time.Duration // how long a finished read stays shared (read.go)
 }
 
 // New returns the chain of cfg.
@@ -124,7 +125,7 @@ func New(cfg Config) (*Chain, error) {
 	if len(cfg.Tiers) < 2 {
 		return nil, fmt.Errorf("%w: a chain needs at least two tiers", ErrConfig)
 	}
-	c := &Chain{tiers: cfg.Tiers, store: -1, update: cfg.WritePolicy == Update, seed: maphash.MakeSeed(), log: cfg.Log}
+	c := &Chain{tiers: cfg.Tiers, store: -1, update: cfg.WritePolicy == Update, seed: maphash.MakeSeed(), log: cfg.Log, linger: flightLinger}
 	switch cfg.WritePolicy {
 	case "", Invalidate, Update:
 	default:
@@ -177,6 +178,32 @@ func (c *Chain) gen(key []byte) *atomic.Uint64 {
 	return &c.gens[maphash.Bytes(c.seed, key)%uint64(len(c.gens))]
 }
 
+// flightLinger is how long the result of a lower-tier read stays shared
+// with later readers of the key after its write-back; a write of the key
+// ends it at once.
+const flightLinger = time.Second
+
+// forget drops the finished reads of keys, so that no reader takes a value
+// older than a write.
+func (c *Chain) forget(keys [][]byte) {
+	for _, g := range c.flights {
+		if g == nil {
+			continue
+		}
+		g.mu.Lock()
+		for _, k := range keys {
+			if f, ok := g.m[string(k)]; ok {
+				select {
+				case <-f.done:
+					delete(g.m, string(k))
+				default: // still being read: its write-back is skipped (gen)
+				}
+			}
+		}
+		g.mu.Unlock()
+	}
+}
+
 // Get returns key's value from the first tier that has it.
 func (c *Chain) Get(ctx context.Context, key []byte) ([]byte, bool, error) {
 	v, f, err := c.MGet(ctx, [][]byte{key})
@@ -207,9 +234,10 @@ func (c *Chain) MGet(ctx context.Context, keys [][]byte) (values [][]byte, found
 		if ti == c.store && c.neg != nil {
 			pending = c.dropNegative(keys, pending)
 		}
-		miss, terr := c.readTier(ctx, ti, keys, pending, values, found)
+		miss, settle, terr := c.readTier(ctx, ti, keys, pending, values, found)
 		if terr != nil {
 			c.errs.Add(1)
+			settle()
 			if ti >= c.store {
 				err = fmt.Errorf("%w: tier %s: %w", ErrStore, c.tiers[ti].Name, terr)
 				return values, found, err
@@ -218,8 +246,10 @@ func (c *Chain) MGet(ctx context.Context, keys [][]byte) (values [][]byte, found
 		}
 		hit := without(pending, miss)
 		c.hits[ti].Add(int64(len(hit)))
-		if ti > 0 && len(hit) > 0 {
-			c.writeBack(ti, keys, values, hit, gens)
+		if terr == nil && ti > 0 && len(hit) > 0 {
+			c.writeBack(ti, keys, values, hit, gens, settle)
+		} else if terr == nil {
+			settle()
 		}
 		if ti == c.store && c.neg != nil {
 			for _, i := range miss {

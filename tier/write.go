@@ -46,6 +46,7 @@ func (c *Chain) MSet(ctx context.Context, keys, values [][]byte, ttl time.Durati
 		return nil
 	})
 	c.bump(keys) // a read that began during the write must not write back
+	c.forget(keys)
 	return err
 }
 
@@ -73,6 +74,7 @@ func (c *Chain) Delete(ctx context.Context, key []byte) (bool, error) {
 		c.neg.remove(key)
 	}
 	c.bump([][]byte{key})
+	c.forget([][]byte{key})
 	return found, err
 }
 

@@ -5,7 +5,8 @@
 // -c workers each hold one connection to -addr and loop: send -pipeline
 // requests (each a GET or a SET of -size bytes, half and half, on keys
 // "ops:N" with N uniform in [0, -keys)), read the replies, sleep -think,
-// repeat, until -d has passed. Every request ends in exactly one of:
+// repeat, until -d has passed (or SIGINT or SIGTERM: the summary is printed
+// all the same). Every request ends in exactly one of:
 //
 //	ok            a proper reply (a hit, a miss, OK, STORED)
 //	error_replies an error reply: "-ERR ..." (redis), ERROR, CLIENT_ERROR or
@@ -25,8 +26,9 @@
 // unanswered, reset, broken or timeout the worker closes the connection and
 // dials again; a dial that is refused counts as dial_refused, any other
 // failed dial as dial_errors (neither is a request). With -stop-when-closed
-// (the default) a worker whose connection the proxy ended, and which then
-// finds the port closed, stops: the run ends early once every worker has.
+// (the default) a worker whose connection ended (cleanly or not), and which
+// then finds the port closed, stops: the run ends early once every worker
+// has.
 //
 // -marks names a file of "LABEL UNIXTIME" lines (bash's $EPOCHREALTIME) that
 // the driving script appends to while the load runs; it is read at the end.
@@ -45,7 +47,11 @@
 //	conns_closed_by_proxy=50 dial_refused=50 dial_errors=0
 //	first_error=          (the first error reply or failure, not unanswered)
 //	phase_term_secs=1.02 phase_term_ok=1234 phase_term_ok_per_sec=1210 phase_term_error_replies=0 ...
-//	term_ok_after=1234 term_last_ok_ms=3.1 term_last_eof_ms=4.0 term_all_closed_ms=4.2
+//	term_ok_after=1234 term_last_ok_ms=3.1 term_last_eof_ms=4.0 term_last_conn_end_ms=4.2
+//
+// and, for the first 20 failures and error replies, one line each:
+//
+//	failure t=3.0012s term+1.2ms kind=reset requests=1 msg="read tcp ...: connection reset by peer"
 //
 // The exit status is 0 when the run was measured, whatever the failures; 2
 // for bad flags.
@@ -62,6 +68,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,21 +111,26 @@ const bucketDur = time.Millisecond
 // event is one outcome other than ok, at an offset from the start; n
 // requests.
 type event struct {
-	at time.Duration
-	k  kind
-	n  int
+	at  time.Duration
+	k   kind
+	n   int
+	msg string // failures and error replies only, the first maxDetail
 }
+
+// maxDetail is how many failures are printed one by one.
+const maxDetail = 20
 
 type run struct {
 	opt     options
 	start   time.Time
-	end     time.Time
+	stop    atomic.Bool // the end of the run: -d, a signal, or every worker stopped
 	keys    [][]byte
 	value   []byte
 	okAt    []atomic.Int64 // ok replies per bucketDur
 	lastOK  atomic.Int64   // offset of the last ok reply, ns
 	mu      sync.Mutex
 	events  []event
+	detail  int // events with msg
 	firstEr string
 }
 
@@ -154,8 +166,17 @@ func main() {
 
 	fmt.Printf("label=%s proto=%s addr=%s conns=%d pipeline=%d think=%s\n", o.label, o.proto, o.addr, o.conns, o.pipeline, o.think)
 	r.start = time.Now()
-	r.end = r.start.Add(o.dur)
 	fmt.Printf("start_unix=%d.%09d\n", r.start.Unix(), r.start.Nanosecond())
+	// SIGINT or SIGTERM ends the run early, as -d would: the summary is
+	// still printed.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		r.stop.Store(true)
+	}()
+	timer := time.AfterFunc(o.dur, func() { r.stop.Store(true) })
+	defer timer.Stop()
 	var wg sync.WaitGroup
 	for w := range o.conns {
 		wg.Add(1)
@@ -166,12 +187,20 @@ func main() {
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
+	for !r.stop.Load() {
+		select {
+		case <-done:
+			r.stop.Store(true)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	stopped := time.Since(r.start)
 	select {
 	case <-done:
-	case <-time.After(o.dur + o.timeout + time.Second):
+	case <-time.After(o.timeout + time.Second):
 		fmt.Println("# some workers were still waiting at the end")
 	}
-	r.summarize(time.Since(r.start))
+	r.summarize(stopped)
 }
 
 func (r *run) note(k kind, n int, msg string) {
@@ -180,7 +209,12 @@ func (r *run) note(k kind, n int, msg string) {
 	}
 	at := time.Since(r.start)
 	r.mu.Lock()
-	r.events = append(r.events, event{at, k, n})
+	e := event{at: at, k: k, n: n}
+	if (k == kErrReply || k == kReset || k == kBroken || k == kTimeout) && r.detail < maxDetail {
+		e.msg = msg
+		r.detail++
+	}
+	r.events = append(r.events, e)
 	if msg != "" && r.firstEr == "" && k != kUnanswered && k != kRefused && k != kClosed {
 		r.firstEr = fmt.Sprintf("%s: %s", kindNames[k], msg)
 	}
@@ -209,7 +243,7 @@ func (r *run) worker(w int) {
 		br     *bufio.Reader
 		req    []byte
 		batch  = make([]bool, 0, o.pipeline) // true: GET
-		closed bool                          // the proxy ended a connection of this worker cleanly
+		closed bool                          // the proxy ended a connection of this worker
 	)
 	defer func() {
 		if conn != nil {
@@ -217,9 +251,9 @@ func (r *run) worker(w int) {
 		}
 	}()
 	if o.think > 0 { // spread the idle clients over the think time
-		time.Sleep(time.Duration(rnd.Int64N(int64(o.think))))
+		r.sleep(time.Duration(rnd.Int64N(int64(o.think))))
 	}
-	for time.Now().Before(r.end) {
+	for !r.stop.Load() {
 		if conn == nil {
 			c, err := net.DialTimeout("tcp", o.addr, o.timeout)
 			if err != nil {
@@ -231,7 +265,7 @@ func (r *run) worker(w int) {
 				} else {
 					r.note(kDialErr, 0, err.Error())
 				}
-				time.Sleep(20 * time.Millisecond)
+				r.sleep(20 * time.Millisecond)
 				continue
 			}
 			conn, br = c, bufio.NewReaderSize(c, 32<<10)
@@ -249,6 +283,7 @@ func (r *run) worker(w int) {
 			// nothing was read yet; whatever the proxy took of the batch
 			// is unknown
 			r.note(classify(err, false), len(batch), "write: "+err.Error())
+			closed = true
 			conn.Close()
 			conn = nil
 			continue
@@ -271,16 +306,27 @@ func (r *run) worker(w int) {
 			k := classify(err, true)
 			r.note(k, len(batch)-answered, err.Error())
 			if k == kUnanswered {
-				closed = true
 				r.note(kClosed, 0, "")
 			}
+			closed = true
 			conn.Close()
 			conn = nil
 			continue
 		}
 		if o.think > 0 {
-			time.Sleep(o.think)
+			r.sleep(o.think)
 		}
+	}
+}
+
+// sleep sleeps for d or until the end of the run.
+func (r *run) sleep(d time.Duration) {
+	for end := time.Now().Add(d); !r.stop.Load(); {
+		left := time.Until(end)
+		if left <= 0 {
+			return
+		}
+		time.Sleep(min(left, 10*time.Millisecond))
 	}
 }
 
@@ -536,6 +582,22 @@ func (r *run) summarize(elapsed time.Duration) {
 			fmt.Printf(" phase_%s_%s=%d", m.label, kindNames[k], c[k])
 		}
 		fmt.Println()
+	}
+	var term *mark
+	for i := range ms {
+		if ms[i].label == "term" {
+			term = &ms[i]
+		}
+	}
+	for _, e := range evs {
+		if e.msg == "" {
+			continue
+		}
+		rel := ""
+		if term != nil {
+			rel = fmt.Sprintf(" term%+.1fms", float64(e.at-term.at)/1e6)
+		}
+		fmt.Printf("failure t=%.4fs%s kind=%s requests=%d msg=%q\n", e.at.Seconds(), rel, kindNames[e.k], e.n, e.msg)
 	}
 	for _, m := range ms {
 		if m.label != "term" {

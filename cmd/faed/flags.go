@@ -31,6 +31,7 @@ type options struct {
 	logFormat  string
 	watch      bool
 	drain      time.Duration
+	dataDir    string
 }
 
 // parseFlags reads args (without the program name).
@@ -70,6 +71,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer `token` the admin server requires; overrides [server] admin_token")
 	fs.StringVar(&o.logFormat, "log-format", "", "`text` or json; overrides [server] log_format")
 	fs.BoolVar(&o.watch, "watch", false, "reload the config when its file changes (also [server] watch_config)")
+	fs.StringVar(&o.dataDir, "data", "", "`dir` of the built-in default's kvdb (with no -c); default $FAE_DATA_DIR, else $XDG_DATA_HOME/fae, else ~/.local/share/fae")
 	fs.DurationVar(&o.drain, "drain", 0, "how long shutdown waits for requests in flight; overrides [server] drain_timeout (default 10s)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: faed [options]

@@ -44,7 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, nutstatsDescription)
 		return 0
 	}
-	cfg, err := load(o.conf)
+	cfg, err := load(o.conf, o.dataDir)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		if o.test {
@@ -236,9 +236,9 @@ func logConfig(o *options, cfg *config.Config) logs.Config {
 	return lc
 }
 
-func load(path string) (*config.Config, error) {
+func load(path, dataDir string) (*config.Config, error) {
 	if path == "" {
-		return config.Default(), nil
+		return config.Default(dataDir), nil
 	}
 	cfg, err := config.Load(path)
 	if err != nil {

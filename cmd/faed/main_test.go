@@ -153,7 +153,8 @@ func TestDefaultConfig(t *testing.T) {
 			t.Skipf("%s is in use; cannot test the default listeners", addr)
 		}
 	}
-	cmd := start(t, "127.0.0.1:6380")
+	dir := t.TempDir()
+	cmd := start(t, "127.0.0.1:6380", "-data", dir, "-admin", "off")
 	got := roundTrip(t, "127.0.0.1:6380", "*3\r\n$3\r\nSET\r\n$8\r\ngreeting\r\n$5\r\nhello\r\n*2\r\n$3\r\nGET\r\n$8\r\ngreeting\r\n")
 	if want := "+OK\r\n$5\r\nhello\r\n"; got != want {
 		t.Errorf("redis: got %q, want %q", got, want)
@@ -169,6 +170,12 @@ func TestDefaultConfig(t *testing.T) {
 	buf := make([]byte, len(want))
 	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != want {
 		t.Errorf("memcache: got %q (%v), want %q", buf, err, want)
+	}
+	stop(t, cmd)
+	// the default keeps its data (kvdb) across a restart
+	cmd = start(t, "127.0.0.1:6380", "-data", dir, "-admin", "off")
+	if got := roundTrip(t, "127.0.0.1:6380", "*2\r\n$3\r\nGET\r\n$8\r\ngreeting\r\n"); got != "$5\r\nhello\r\n" {
+		t.Errorf("after a restart: got %q, want hello", got)
 	}
 	stop(t, cmd)
 }

@@ -1,0 +1,111 @@
+package kvdb
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/fae-dev/fae/servant/lcache"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// newTestDB opens a DB in a fresh directory (unless cfg names one) and
+// closes it when the test ends.
+func newTestDB(t testing.TB, cfg Config) *DB {
+	t.Helper()
+	if cfg.Dir == "" {
+		cfg.Dir = t.TempDir()
+	}
+	return openTestDB(t, cfg, nil)
+}
+
+// openTestDB opens cfg.Dir with the given clock (nil: the real one) and
+// closes the DB when the test ends.
+func openTestDB(t testing.TB, cfg Config, clock func() int64) *DB {
+	t.Helper()
+	if clock == nil {
+		clock = nowMillis
+	}
+	db, err := open(cfg, clock)
+	if err != nil {
+		t.Fatalf("Open(%+v): %v", cfg, err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+// newTestCache returns an lcache.Cache, large enough never to evict in the
+// tests, closed when the test ends.
+func newTestCache(t testing.TB) *lcache.Cache {
+	t.Helper()
+	c, err := lcache.New(lcache.Config{MaxMemory: 1 << 30})
+	if err != nil {
+		t.Fatalf("lcache.New: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// do runs a redis command given as one string split on spaces.
+func do(db *DB, cmd string) string {
+	return string(db.Do(nil, toArgs(strings.Split(cmd, " "))))
+}
+
+func toArgs(cmd []string) [][]byte {
+	args := make([][]byte, len(cmd))
+	for i, a := range cmd {
+		args[i] = []byte(a)
+	}
+	return args
+}
+
+func quoteArgs(args [][]byte) string {
+	var b strings.Builder
+	for i, a := range args {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if len(a) > 60 {
+			a = append(a[:40:40], "..."...)
+		}
+		b.WriteString(quote(a))
+	}
+	return b.String()
+}
+
+func quote(a []byte) string {
+	s := string(a)
+	if s != "" && !strings.ContainsAny(s, " \"\x00\r\n\t") {
+		return s
+	}
+	return `"` + strings.NewReplacer("\x00", `\0`, "\r", `\r`, "\n", `\n`, `"`, `\"`).Replace(s) + `"`
+}
+
+func clip(b []byte) string {
+	if len(b) > 300 {
+		return fmt.Sprintf("%q...(%d bytes)", b[:200], len(b))
+	}
+	return fmt.Sprintf("%q", b)
+}
+
+// servant is the API that kvdb shares with lcache: a pool or tier can hold
+// either.
+type servant interface {
+	Do(dst []byte, args [][]byte) []byte
+	DoMemcache(dst []byte, r *lcache.MC) []byte
+	Close() error
+}
+
+var (
+	_ servant = (*DB)(nil)
+	_ servant = (*lcache.Cache)(nil)
+)
