@@ -82,7 +82,31 @@ type PoolStats struct {
 	Errors   int64 `json:"errors"`
 	// Commands are per command name.
 	Commands []CommandStats `json:"commands"`
-	Servers  []ServerStats  `json:"servers"`
+	// Chain is the tier chain's counters, for a pool with tiers.
+	Chain   *ChainStats   `json:"chain,omitempty"`
+	Servers []ServerStats `json:"servers"`
+}
+
+// ChainStats are a tier chain's counters since start.
+type ChainStats struct {
+	// Tiers are the chain's pools in read order, with the keys each served.
+	Tiers []TierHits `json:"tiers"`
+	// Misses are keys no tier had; NegativeHits the misses answered by the
+	// negative cache.
+	Misses       int64 `json:"misses"`
+	NegativeHits int64 `json:"negative_hits"`
+	// Coalesced are lower-tier reads saved because another request was
+	// reading the key; StoreReads the keys read from the store tier.
+	Coalesced  int64 `json:"coalesced"`
+	StoreReads int64 `json:"store_reads"`
+	WriteBacks int64 `json:"write_backs"`
+	Errors     int64 `json:"errors"`
+}
+
+// TierHits is the keys one tier served.
+type TierHits struct {
+	Name string `json:"name"`
+	Hits int64  `json:"hits"`
 }
 
 // CommandStats are the counters of one command name in one pool.

@@ -14,11 +14,12 @@
 #    (MC_CLIENTS connections, MC_PIPELINE gets/sets per round trip), plus
 #    IDLE_CLIENTS/4 idle redis clients (opsload, one request every THINK:
 #    faed parks them between requests, so reloads find parked sessions).
-#    After
-#    BEFORE seconds, the config is rewritten RELOADS times, EVERY seconds
-#    apart, each time rotating which 2 servers each pool uses and their
-#    weights, and POST /reload is sent (it must answer 200 {"ok":true}); then
-#    the load goes on for AFTER seconds. Target: every reload ok, zero errors.
+#    After BEFORE seconds, the config is rewritten RELOADS times, EVERY
+#    seconds apart, each time rotating which 2 servers each pool uses and
+#    their weights, and POST /reload is sent (it must answer 200
+#    {"ok":true}, and /stats must then list the new servers, checked when jq
+#    is installed); then the load goes on for AFTER seconds. Target: every
+#    reload ok, zero errors.
 #    Throughput "before" and "during" is measured on the servers (redis:
 #    total_commands_processed over the 3 redis-server, so it counts what
 #    faed forwarded) and by opsload (memcache replies).
@@ -28,9 +29,11 @@
 #    opsload loads: redis SD_CLIENTS connections x SD_PIPELINE pipelined
 #    GET/SET, memcache the same, and IDLE_CLIENTS "idle" redis clients that
 #    send one request every THINK (faed parks a session idle for 1s, so some
-#    are parked at the signal). TERM_AT seconds after the load starts faed
-#    gets SIGTERM; the script waits for it to exit (at most DRAIN + 5s, then
-#    SIGKILL). Figures per load (see bench/opsload for the exact meanings):
+#    are parked at the signal, and the others are asleep when faed ends their
+#    connection, so faed waits for them up to 1s: the drain time shows it).
+#    TERM_AT seconds after the load starts faed gets SIGTERM; the script
+#    waits for it to exit (at most DRAIN + 5s, then SIGKILL). Figures per
+#    load (see bench/opsload for the exact meanings):
 #      ok                proper replies, whole run
 #      error replies     "-ERR"/SERVER_ERROR...: target 0
 #      reset/broken/timeout  connection reset, end of file in the middle of a
@@ -50,14 +53,17 @@
 #    A with [server] metrics = true, log_level = "info", slow_log = "100ms",
 #    B with metrics = false, log_level = "error" (both log to a file; pool
 #    timeout 10s, so that a stall of a busy host fails no request: that is
-#    not what this part measures). redis-benchmark -c 50
-#    -r 100000 -q, GET and SET at -P 1 (-n N1) and -P 16 (-n N16), R rounds;
+#    not what this part measures). redis-benchmark -c 50 -r 100000 -q, GET
+#    and SET at -P 1 (-n N1) and -P 16 (-n N16), R rounds;
 #    in each round every test runs on A and B back to back (A first in even
 #    rounds, B first in odd ones, so neither always runs on a warmer host),
 #    after one uncounted warm-up per process. Reported: median requests/s of
 #    each, the median of the per-round A/B ratios (target >= 0.95), and the
 #    median CPU time faed used per request (utime + stime from /proc, which a
-#    busy host disturbs less than the throughput).
+#    busy host disturbs less than the throughput). On a host where other
+#    work runs, single runs vary by 30% or more and 5 rounds cannot resolve
+#    5%: more, shorter rounds in the same time help (R=15 N1=20000
+#    N16=150000).
 #
 # A markdown summary (for BENCHMARKS.md) goes to stdout; progress to stderr.
 #

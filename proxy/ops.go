@@ -12,6 +12,7 @@ import (
 
 	"github.com/fae-dev/fae/admin"
 	"github.com/fae-dev/fae/config"
+	"github.com/fae-dev/fae/mysqlstore"
 )
 
 // ops is the operational state of a Server: load shedding, draining,
@@ -202,16 +203,18 @@ func hasPool(cfg *config.Config, name string) bool {
 // reloadPlan is a reload's new pool versions and listeners, built before
 // anything changes.
 type reloadPlan struct {
-	pools   []*Pool                 // new versions, config order (no http pools)
-	lns     map[string]net.Listener // new listeners by pool name
-	added   []string
-	removed []*poolSlot
+	pools    []*Pool                 // new versions, config order (no http or mysql pools)
+	lns      map[string]net.Listener // new listeners by pool name
+	unlisten map[string]bool         // pools that no longer listen
+	mysql    map[string]*mysqlstore.Store
+	added    []string
+	removed  []*poolSlot
 }
 
 // planReload builds the new pool versions and opens the listeners that
 // change. On error it undoes what it built.
 func (s *Server) planReload(cfg *config.Config) (plan *reloadPlan, err error) {
-	plan = &reloadPlan{lns: map[string]net.Listener{}}
+	plan = &reloadPlan{lns: map[string]net.Listener{}, unlisten: map[string]bool{}}
 	defer func() {
 		if err != nil {
 			for _, p := range plan.pools {
@@ -220,15 +223,19 @@ func (s *Server) planReload(cfg *config.Config) (plan *reloadPlan, err error) {
 			for _, ln := range plan.lns {
 				ln.Close()
 			}
+			closeMySQL(plan.mysql)
 		}
 	}()
+	if plan.mysql, err = openMySQLPools(cfg); err != nil {
+		return plan, err
+	}
 	slots := map[string]*poolSlot{}
 	for _, sl := range s.slotList() {
 		slots[sl.name] = sl
 	}
 	keep := map[string]bool{}
 	for _, pc := range cfg.Pools {
-		if pc.Protocol == config.ProtocolHTTP {
+		if pc.Protocol == config.ProtocolHTTP || pc.Protocol == config.ProtocolMySQL {
 			continue
 		}
 		keep[pc.Name] = true
@@ -247,6 +254,10 @@ func (s *Server) planReload(cfg *config.Config) (plan *reloadPlan, err error) {
 		if sl != nil && sameListener(sl, pc) {
 			continue
 		}
+		if pc.Listen == "" {
+			plan.unlisten[pc.Name] = true
+			continue
+		}
 		ln, err := listen(pc)
 		if err != nil {
 			return plan, fmt.Errorf("pool %s: listen %s: %w", pc.Name, pc.Listen, err)
@@ -257,6 +268,9 @@ func (s *Server) planReload(cfg *config.Config) (plan *reloadPlan, err error) {
 		if !keep[name] {
 			plan.removed = append(plan.removed, sl)
 		}
+	}
+	if err := s.buildChains(plan.pools, cfg); err != nil {
+		return plan, err
 	}
 	return plan, nil
 }
@@ -286,6 +300,10 @@ func (s *Server) commitReload(cfg *config.Config, plan *reloadPlan) {
 			retired = append(retired, sl.pool())
 		}
 		sl.cur.Store(p)
+		if plan.unlisten[name] && sl.ln != nil {
+			sl.ln.Close()
+			sl.ln = nil
+		}
 		if ln := plan.lns[name]; ln != nil {
 			if sl.ln != nil {
 				sl.ln.Close()
@@ -310,7 +328,11 @@ func (s *Server) commitReload(cfg *config.Config, plan *reloadPlan) {
 		}
 	}
 	s.slots, s.cfg = slots, cfg
+	oldMySQL := s.mysql
+	s.mysql = plan.mysql
 	s.mu.Unlock()
+	s.publishStores(mysqlStores(plan.mysql))
+	time.AfterFunc(retireGrace+chainTimeout, func() { closeMySQL(oldMySQL) })
 	s.ops.maxInFlight.Store(int64(cfg.Server.MaxInFlight))
 	for _, p := range plan.pools {
 		p.start()

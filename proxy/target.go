@@ -63,6 +63,9 @@ func (s *Server) Stats() admin.Stats {
 			ps.Listen = a.String()
 		}
 		ps.Commands, ps.Requests, ps.Errors = k.commandStats()
+		if p.chain != nil {
+			ps.Chain = chainStats(p)
+		}
 		for _, t := range p.targets[:len(p.targets)-p.foLen()] {
 			ps.Servers = append(ps.Servers, s.serverStats(p, t))
 		}
@@ -131,4 +134,16 @@ func buckets(h prometheus.Metric) []admin.Bucket {
 		out = append(out, admin.Bucket{LE: b.GetUpperBound(), Count: int64(b.GetCumulativeCount())})
 	}
 	return append(out, admin.Bucket{LE: 1e308, Count: int64(d.Histogram.GetSampleCount())})
+}
+
+func chainStats(p *Pool) *admin.ChainStats {
+	st := p.chain.Stats()
+	cs := &admin.ChainStats{Misses: st.Misses, NegativeHits: st.NegativeHits, Coalesced: st.Coalesced,
+		StoreReads: st.StoreReads, WriteBacks: st.WriteBacks, Errors: st.Errors}
+	for i, name := range p.cfg.Tier.Tiers {
+		if i < len(st.Hits) {
+			cs.Tiers = append(cs.Tiers, admin.TierHits{Name: name, Hits: st.Hits[i]})
+		}
+	}
+	return cs
 }

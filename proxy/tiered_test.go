@@ -201,3 +201,22 @@ func TestKVDBPersists(t *testing.T) {
 	_, addr = startProxy(t, cfg)
 	dial(t, addr).expect(bulk("yes"), "GET", "durable")
 }
+
+// A reload rebuilds the chain and its MySQL store under a live client.
+func TestChainReload(t *testing.T) {
+	r, m := testkit.StartRedis(t), testkit.StartMariaDB(t)
+	m.Exec(t, "CREATE TABLE test.kv (k VARBINARY(255) PRIMARY KEY, v BLOB)")
+	m.Exec(t, "INSERT INTO test.kv VALUES ('a', '1')")
+	srv, addr := startProxy(t, chainTOML(r, m, ""))
+	c := dial(t, addr)
+	c.expect(bulk("1"), "GET", "a")
+	if err := srv.Apply(parse(t, chainTOML(r, m, `write_policy = "update"`))); err != nil {
+		t.Fatal(err)
+	}
+	c.expect("+OK\r\n", "SET", "a", "2")
+	dial(t, r.Addr).expect(bulk("2"), "GET", "a") // update policy: written into the cache too
+	c.expect(bulk("2"), "GET", "a")
+	if st := srv.Stats(); st.Pools[0].Chain == nil || len(st.Pools[0].Chain.Tiers) != 3 {
+		t.Errorf("chain stats after reload: %+v", st.Pools[0].Chain)
+	}
+}
