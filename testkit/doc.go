@@ -1,4 +1,5 @@
-// Package testkit starts real servers (redis-server, memcached, nutcracker) for
+// Package testkit starts real servers (redis-server, memcached, nutcracker,
+// mariadbd) for
 // tests on free loopback ports, waits until they answer and stops them when the
 // test ends. StartToxiproxy puts an in-process toxiproxy (v2.12.0) in front of
 // any of them to inject latency, stalls, resets and cut links.
