@@ -73,3 +73,24 @@ protocol = "http"
 		t.Errorf("health: %d %s", code, body)
 	}
 }
+
+// The HTTP API serves idgen and tier chain pools too: GET of any key of an
+// idgen pool is a new ID.
+func TestHTTPIDGen(t *testing.T) {
+	srv, _ := startProxy(t, "[pools.ids]\nlisten = \"127.0.0.1:0\"\nservant = \"idgen\"\n\n[pools.api]\nlisten = \"127.0.0.1:0\"\nprotocol = \"http\"\n")
+	base := "http://" + srv.Addr("api").String()
+	var last uint64
+	for range 3 {
+		res, err := http.Get(base + "/v1/ids/keys/order")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		var id uint64
+		if _, err := fmt.Sscan(string(b), &id); err != nil || res.StatusCode != 200 || id <= last {
+			t.Fatalf("GET an id: %d %q (after %d)", res.StatusCode, b, last)
+		}
+		last = id
+	}
+}
