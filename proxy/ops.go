@@ -107,6 +107,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			sl.ln.Close()
 		}
 	}
+	s.mu.Unlock()
+	if s.parker != nil {
+		s.parker.resumeAll() // parked clients close like active ones
+	}
+	s.mu.Lock()
 	for nc := range s.sessions {
 		_ = nc.SetReadDeadline(time.Now()) // wake idle readers: they stop
 	}
@@ -114,9 +119,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.ops.sessionsOnce.Do(func() { close(s.ops.sessionsGone) })
 	}
 	s.mu.Unlock()
-	if s.parker != nil {
-		s.parker.close() // parked clients are idle: nothing to finish
-	}
 	if s.ops.inflight.Load() == 0 {
 		s.ops.drainOnce.Do(func() { close(s.ops.drained) })
 	}

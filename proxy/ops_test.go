@@ -2,7 +2,9 @@ package proxy
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -331,4 +333,37 @@ func dialErr(addr string) (bool, error) {
 	}
 	nc.Close()
 	return true, nil
+}
+
+// A parked (idle) client whose request arrives during a shutdown gets a
+// clean end of file, never a reset: the request was not read and can be
+// sent again elsewhere.
+func TestShutdownParkedClean(t *testing.T) {
+	rs := startRedises(t, 1)
+	srv, addr := startProxyWith(t, poolTOML(rs, ""), func(s *Server) { s.ParkAfter = 50 * time.Millisecond })
+	var cs []*client
+	for range 20 {
+		c := dial(t, addr)
+		c.expect("$-1\r\n", "GET", "k")
+		cs = append(cs, c)
+	}
+	eventually(t, 5*time.Second, "clients parked", func() bool { return srv.Parked() == 20 })
+	done := make(chan error, 1)
+	go func() { done <- srv.Shutdown(context.Background()) }()
+	for _, c := range cs {
+		c.send("GET", "k") // races the shutdown on purpose
+	}
+	for i, c := range cs {
+		_ = c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		line, err := c.r.ReadString('\n')
+		switch {
+		case err == nil && line == "$-1\r\n": // served before the drain
+		case errors.Is(err, io.EOF): // not read: closed cleanly
+		default:
+			t.Errorf("client %d: %q %v; want a reply or a clean end of file", i, line, err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
 }

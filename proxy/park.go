@@ -40,13 +40,14 @@ type parked struct {
 }
 
 type parker struct {
-	srv    *Server
-	epfd   int
-	file   *os.File // epfd, registered with Go's poller
-	mu     sync.Mutex
-	parked map[int32]parked
-	closed bool
-	done   chan struct{}
+	srv      *Server
+	epfd     int
+	file     *os.File // epfd, registered with Go's poller
+	mu       sync.Mutex
+	parked   map[int32]parked
+	closed   bool
+	stopOnce sync.Once
+	done     chan struct{}
 }
 
 func newParker(srv *Server) (*parker, error) {
@@ -168,16 +169,42 @@ func (p *parker) resume(fd int) {
 
 // close stops the parker and closes every parked connection.
 func (p *parker) close() {
-	p.file.Close()
-	<-p.done
+	p.stop()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.closed = true
 	for fd, pk := range p.parked {
 		syscall.Close(int(fd))
 		p.srv.forget(pk.slot)
 	}
 	clear(p.parked)
+}
+
+// stop ends the parker's loop and refuses new parkings. Idempotent.
+func (p *parker) stop() {
+	p.stopOnce.Do(func() {
+		p.file.Close()
+		<-p.done
+		p.mu.Lock()
+		p.closed = true
+		p.mu.Unlock()
+	})
+}
+
+// resumeAll stops the parker and hands every parked connection back to a
+// session, for a graceful shutdown: the session then closes it the way it
+// closes an active one (end of file after the last reply, never a reset,
+// even when a request arrives at that moment).
+func (p *parker) resumeAll() {
+	p.stop()
+	p.mu.Lock()
+	fds := make([]int, 0, len(p.parked))
+	for fd := range p.parked {
+		fds = append(fds, int(fd))
+	}
+	p.mu.Unlock()
+	for _, fd := range fds {
+		p.resume(fd)
+	}
 }
 
 // sweep runs in its own goroutine until the server closes: every half
