@@ -220,6 +220,8 @@ run_mode() { # run_mode MODE
 		drop_pid "$fpid"
 	fi
 }
+read -r l1 l5 _ </proc/loadavg
+LOADAVG="$l1 $l5"
 for m in $MODES; do run_mode "$m"; done
 
 # --- report -------------------------------------------------------------------
@@ -251,7 +253,7 @@ echo "### Tier chain: lcache -> Redis -> MySQL vs client-side read-through"
 echo
 echo "Zipf s=$ZIPF_S over $KEYS keys ($SIZE-byte values), $CLIENTS connections, one GET at a time;" \
 	"${WARMUP}s warm-up then ${MEASURE}s measured per mode, caches cold at the start of each."
-echo "Host: $(nproc) CPUs; MariaDB $(sql 'SELECT VERSION()' 2>/dev/null || echo '?'), Redis $(redis-server --version | awk '{ sub(/^v=/, "", $3); print $3 }'); faed ${R[faed,version]:-n/a}${FAED_ARGS:+ ($FAED_ARGS)}."
+echo "Host: $(nproc) CPUs (load average ${LOADAVG% *} before the load); MariaDB $(sql 'SELECT VERSION()' 2>/dev/null || echo '?'), Redis $(redis-server --version | awk '{ sub(/^v=/, "", $3); print $3 }'); faed ${R[faed,version]:-n/a}${FAED_ARGS:+ ($FAED_ARGS)}."
 echo
 echo "| | client-side baseline | faed chain | target | met |"
 echo "|---|---|---|---|---|"

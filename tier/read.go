@@ -133,23 +133,39 @@ func (c *Chain) readDirect(ctx context.Context, ti int, keys [][]byte, idx []int
 // writeBack copies the values found in tier ti into the writable cache tiers
 // above it, in the background, skipping keys written since the read began;
 // then it calls settle.
+//
+// A write-back holds its keys' stripes shared while it checks their write
+// generations and writes; a writer takes them exclusively to invalidate
+// the caches, so a write-back either sees the writer's generation and
+// skips the key, or finishes before the invalidation.
 func (c *Chain) writeBack(ti int, keys [][]byte, values [][]byte, hit []int, gens []uint64, settle func()) {
-	var ks, vs [][]byte
-	for _, i := range hit {
-		if c.gen(keys[i]).Load() != gens[i] {
-			continue // written meanwhile: the value read may be stale
-		}
-		ks = append(ks, append([]byte(nil), keys[i]...))
-		vs = append(vs, values[i])
-	}
-	if len(ks) == 0 || c.closed.Load() {
+	if c.closed.Load() {
 		settle()
 		return
+	}
+	ks := make([][]byte, len(hit))
+	vs := make([][]byte, len(hit))
+	wgens := make([]uint64, len(hit))
+	for j, i := range hit {
+		ks[j], vs[j], wgens[j] = append([]byte(nil), keys[i]...), values[i], gens[i]
 	}
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
 		defer settle()
+		stripes := c.stripes(ks)
+		for _, st := range stripes {
+			c.locks[st].RLock()
+		}
+		defer func() {
+			for _, st := range stripes {
+				c.locks[st].RUnlock()
+			}
+		}()
+		ks, vs := c.unchanged(ks, vs, wgens)
+		if len(ks) == 0 {
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), writeBackTimeout)
 		defer cancel()
 		for up := ti - 1; up >= 0; up-- {
@@ -165,4 +181,15 @@ func (c *Chain) writeBack(ti int, keys [][]byte, values [][]byte, hit []int, gen
 			c.writeBacks.Add(int64(len(ks)))
 		}
 	}()
+}
+
+// unchanged keeps the keys whose write generation is still gens'.
+func (c *Chain) unchanged(ks, vs [][]byte, gens []uint64) ([][]byte, [][]byte) {
+	var k2, v2 [][]byte
+	for j, k := range ks {
+		if c.gen(k).Load() == gens[j] {
+			k2, v2 = append(k2, k), append(v2, vs[j])
+		}
+	}
+	return k2, v2
 }

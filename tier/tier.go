@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -107,7 +108,8 @@ type Chain struct {
 	update  bool
 	neg     *negCache
 	flights []*group // per tier (nil for tier 0)
-	gens    [4096]atomic.Uint64
+	gens    [numStripes]atomic.Uint64
+	locks   [numStripes]sync.RWMutex // write-backs shared, invalidations exclusive
 	seed    maphash.Seed
 	log     *slog.Logger
 
@@ -174,8 +176,22 @@ func (c *Chain) Close() error {
 }
 
 // gen returns the write generation of key's stripe.
-func (c *Chain) gen(key []byte) *atomic.Uint64 {
-	return &c.gens[maphash.Bytes(c.seed, key)%uint64(len(c.gens))]
+func (c *Chain) gen(key []byte) *atomic.Uint64 { return &c.gens[c.stripe(key)] }
+
+// numStripes is the number of key stripes for write generations and locks.
+const numStripes = 4096
+
+func (c *Chain) stripe(key []byte) int { return int(maphash.Bytes(c.seed, key) % numStripes) }
+
+// stripes returns the distinct stripes of keys in increasing order (the
+// lock order).
+func (c *Chain) stripes(keys [][]byte) []int {
+	var out []int
+	for _, k := range keys {
+		out = append(out, c.stripe(k))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // flightLinger is how long the result of a lower-tier read stays shared

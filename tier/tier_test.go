@@ -20,6 +20,8 @@ type memStore struct {
 	calls   atomic.Int64  // MGet calls
 	gate    chan struct{} // when not nil, MGet waits for it to close
 	entered chan struct{} // receives once per MGet call when gate is set
+	setGate chan struct{} // when not nil, MSet waits for it to close
+	setIn   chan struct{} // receives once per MSet call when setGate is set
 	fail    error
 }
 
@@ -60,6 +62,10 @@ func (s *memStore) Set(ctx context.Context, key, value []byte, ttl time.Duration
 }
 
 func (s *memStore) MSet(_ context.Context, keys, values [][]byte, _ time.Duration) error {
+	if s.setGate != nil {
+		s.setIn <- struct{}{}
+		<-s.setGate
+	}
 	if s.fail != nil {
 		return s.fail
 	}
@@ -240,5 +246,35 @@ func TestNoStaleWriteBack(t *testing.T) {
 	c.Close()
 	if l1.has("k") {
 		t.Error("the old value was written back after a concurrent write")
+	}
+}
+
+// A write-back still running when a delete arrives cannot put the deleted
+// value back: the delete waits for it, then invalidates.
+func TestDeleteWaitsForWriteBack(t *testing.T) {
+	l1, db := newMem(), newMem("k", "v")
+	l1.setGate, l1.setIn = make(chan struct{}), make(chan struct{}, 10)
+	c := chain(t, Config{}, l1, db)
+	ctx := context.Background()
+	if v, _, _ := c.Get(ctx, []byte("k")); string(v) != "v" {
+		t.Fatalf("get: %q", v)
+	}
+	<-l1.setIn // the write-back is writing into l1, held
+	deleted := make(chan struct{})
+	go func() {
+		if _, err := c.Delete(ctx, []byte("k")); err != nil {
+			t.Error(err)
+		}
+		close(deleted)
+	}()
+	select {
+	case <-deleted:
+		t.Fatal("the delete finished while a write-back of the key was writing")
+	case <-time.After(50 * time.Millisecond): // it must be waiting
+	}
+	close(l1.setGate)
+	<-deleted
+	if l1.has("k") || db.has("k") {
+		t.Errorf("after the delete: cache has k %v, store has k %v", l1.has("k"), db.has("k"))
 	}
 }

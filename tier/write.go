@@ -34,6 +34,8 @@ func (c *Chain) MSet(ctx context.Context, keys, values [][]byte, ttl time.Durati
 			c.neg.remove(k)
 		}
 	}
+	unlock := c.lockKeys(keys)
+	defer unlock()
 	err := c.eachCache(ctx, func(t Tier) error {
 		if c.update {
 			return t.Store.MSet(ctx, keys, values, t.TTL)
@@ -63,6 +65,8 @@ func (c *Chain) Delete(ctx context.Context, key []byte) (bool, error) {
 		return false, fmt.Errorf("%w: tier %s: %w", ErrStore, st.Name, err)
 	}
 	var mu sync.Mutex
+	unlock := c.lockKeys([][]byte{key})
+	defer unlock()
 	err = c.eachCache(ctx, func(t Tier) error {
 		f, err := t.Store.Delete(ctx, key)
 		mu.Lock()
@@ -76,6 +80,20 @@ func (c *Chain) Delete(ctx context.Context, key []byte) (bool, error) {
 	c.bump([][]byte{key})
 	c.forget([][]byte{key})
 	return found, err
+}
+
+// lockKeys takes the stripes of keys exclusively (waiting for write-backs
+// of those stripes) and returns the unlock.
+func (c *Chain) lockKeys(keys [][]byte) func() {
+	stripes := c.stripes(keys)
+	for _, st := range stripes {
+		c.locks[st].Lock()
+	}
+	return func() {
+		for _, st := range stripes {
+			c.locks[st].Unlock()
+		}
+	}
 }
 
 // bump advances the write generation of keys, so write-backs of reads
