@@ -26,7 +26,11 @@ const (
 	// DefaultMaxOpen is the high watermark of connections per pool.
 	DefaultMaxOpen = 16
 	// DefaultMaxIdle is the low watermark: idle connections kept per pool.
-	DefaultMaxIdle = 4
+	// It equals DefaultMaxOpen: with fewer, a burst of concurrent misses
+	// closes the extra connections after each query and dials (and
+	// prepares) again, thousands of times a second under load; idle ones
+	// are closed after IdleTTL instead.
+	DefaultMaxIdle = DefaultMaxOpen
 	// DefaultIdleTTL is how long a pooled connection may stay idle before
 	// it is closed.
 	DefaultIdleTTL = 5 * time.Minute

@@ -27,6 +27,12 @@ func BenchmarkPipelinedGETNoStack(b *testing.B) {
 	benchPipelineExtra(b, 16, "client_stack = false\n", func(i int) string { return fmt.Sprintf("bench:%d", i%64) })
 }
 
+// BenchmarkPipelinedGETNoMetrics is BenchmarkPipelinedGET without the
+// per-command counters ([server] metrics = false).
+func BenchmarkPipelinedGETNoMetrics(b *testing.B) {
+	benchPipelineExtra(b, 16, "\n[server]\nmetrics = false\n", func(i int) string { return fmt.Sprintf("bench:%d", i%64) })
+}
+
 // BenchmarkPipelinedGETServant is the same path served by lcache.
 func BenchmarkPipelinedGETServant(b *testing.B) {
 	cfg := "[pools.p]\nlisten = \"127.0.0.1:0\"\nservant = \"lcache\"\n"

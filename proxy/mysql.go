@@ -37,7 +37,7 @@ func mysqlConfig(pc config.Pool) mysqlstore.Config {
 		mc.ReadPolicy = config.ReadReplica
 	}
 	if pc.ServerConnections > 1 {
-		mc.MaxOpen = pc.ServerConnections
+		mc.MaxOpen, mc.MaxIdle = pc.ServerConnections, pc.ServerConnections
 	}
 	for _, t := range m.Templates {
 		mc.Templates = append(mc.Templates, mysqlstore.Template{Prefix: t.Prefix, Get: t.Get, Set: t.Set, Delete: t.Delete})

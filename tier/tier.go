@@ -305,3 +305,11 @@ func without(all, miss []int) []int {
 	}
 	return out
 }
+
+// CountHits adds n keys served by tier ti outside the chain's own reads (a
+// caller that read the first tier itself, on a fast path).
+func (c *Chain) CountHits(ti, n int) {
+	if ti >= 0 && ti < len(c.hits) {
+		c.hits[ti].Add(int64(n))
+	}
+}
