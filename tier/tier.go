@@ -12,13 +12,25 @@ import (
 	"time"
 )
 
-// Store is one tier: a pool of faed, a MySQL store, a servant.
-// Implementations must be safe for concurrent use.
+// Store is a key-value view of a pool, a MySQL store or a servant: one tier
+// of a chain (and what the HTTP API serves, as httpapi.Store).
+// Implementations are safe for concurrent use. Callers never modify or
+// reuse the slices they pass or get back.
 type Store interface {
+	// Get returns the value of key; found is false when the key does not exist.
 	Get(ctx context.Context, key []byte) (value []byte, found bool, err error)
+	// Set stores value under key, expiring after ttl; ttl 0 means no expiry
+	// (a store that cannot expire keys ignores ttl).
 	Set(ctx context.Context, key, value []byte, ttl time.Duration) error
+	// Delete removes key; found reports whether it existed.
 	Delete(ctx context.Context, key []byte) (found bool, err error)
+	// MGet returns, for each key in order, its value and whether it exists:
+	// len(values) == len(found) == len(keys), and values[i] is nil when
+	// found[i] is false. Keys may repeat.
 	MGet(ctx context.Context, keys [][]byte) (values [][]byte, found []bool, err error)
+	// MSet stores values[i] under keys[i] for every i (len(keys) ==
+	// len(values)), each expiring after ttl; ttl 0 means no expiry. When a
+	// key repeats, the last value wins.
 	MSet(ctx context.Context, keys, values [][]byte, ttl time.Duration) error
 }
 
