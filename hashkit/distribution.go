@@ -59,7 +59,8 @@ type Distribution interface {
 // An unknown kind gives an error wrapping ErrUnknownDistribution; a weight
 // that is not positive, ErrBadWeight; two nodes with the same name,
 // ErrDuplicateName. Empty nodes give a Distribution whose Pick returns -1.
-// NewDistribution does not keep nodes.
+// NewDistribution does not keep nodes; a ketama ring keeps their names, for
+// Explain.
 func NewDistribution(kind string, nodes []Node) (Distribution, error) {
 	if kind != "ketama" && kind != "modula" && kind != "random" {
 		return nil, fmt.Errorf("%w %q (want ketama, modula or random)", ErrUnknownDistribution, kind)

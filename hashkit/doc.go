@@ -9,6 +9,8 @@
 //
 // Locate strings these steps together, including the rule that an empty hashed
 // part gets hash 0 without calling the hash function.
+// Explain reports, for tools such as `fae locate`, which ketama point or
+// modula slot decided a Pick.
 //
 // A Distribution is built once from the live servers of a pool, in config order,
 // with NewDistribution, and is immutable afterwards: a change of membership

@@ -26,3 +26,13 @@ func (m *modula) Pick(hash uint32) int {
 	}
 	return int(m.slots[hash%uint32(len(m.slots))])
 }
+
+// explain names the slot Pick takes.
+func (m *modula) explain(hash uint32) Placement {
+	p := Placement{Node: -1, Kind: "modula", Size: len(m.slots)}
+	if len(m.slots) > 0 {
+		p.Position = int(hash % uint32(len(m.slots)))
+		p.Node = int(m.slots[p.Position])
+	}
+	return p
+}

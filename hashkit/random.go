@@ -18,3 +18,8 @@ func (r random) Pick(uint32) int {
 	}
 	return rand.IntN(r.n)
 }
+
+// explain reports no node: each Pick draws one anew.
+func (r random) explain(uint32) Placement {
+	return Placement{Node: -1, Kind: "random", Size: r.n}
+}

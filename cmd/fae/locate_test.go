@@ -187,11 +187,16 @@ func checkPlacement(t *testing.T, key []byte, pl *placement, tag string, h hashk
 	if srv := hashkit.Locate(d, h, tag, key); pl.Server == nil || pl.Server.Index != srv {
 		t.Errorf("key %q: got server %+v, hashkit.Locate says %d", key, pl.Server, srv)
 	}
+	ex, _ := hashkit.Explain(d, want)
 	switch {
 	case pl.Point != nil:
+		pt := pl.Point
+		if pt.Value != ex.Point || pt.Index != ex.Position || pt.Points != ex.Size || pt.Source != ex.Source || pt.Word != ex.Word || pt.Wrapped != ex.Wrapped {
+			t.Errorf("key %q: got point %+v, hashkit.Explain says %+v", key, pt, ex)
+		}
 		checkPoint(t, key, pl, ring)
 	case pl.Slot != nil:
-		if pl.Slot.Slots != 7 || pl.Slot.Slot != int(want%7) {
+		if pl.Slot.Slots != 7 || pl.Slot.Slot != int(want%7) || pl.Slot.Slot != ex.Position {
 			t.Errorf("key %q: got slot %+v, want %d of 7", key, pl.Slot, want%7)
 		}
 	default:
@@ -224,7 +229,8 @@ func checkPoint(t *testing.T, key []byte, pl *placement, ring []uint32) {
 
 // ringValues returns the sorted point values of a ketama ring, computed
 // here from the rule (160 points per average server, 4 per MD5) without
-// the code under test.
+// the code under test. It rounds in float64, not twemproxy's float32: the
+// same for the weights used here, whose shares are far from an integer.
 func ringValues(nodes []hashkit.Node) []uint32 {
 	total := 0
 	for _, n := range nodes {
@@ -232,7 +238,7 @@ func ringValues(nodes []hashkit.Node) []uint32 {
 	}
 	var vs []uint32
 	for _, n := range nodes {
-		pts := ketamaPoints(n.Weight, total, len(nodes))
+		pts := int(float64(n.Weight*160*len(nodes))/float64(total)/4) * 4
 		for j := 0; j < pts/4; j++ {
 			sum := md5.Sum([]byte(n.Name + "-" + strconv.Itoa(j)))
 			for w := range 4 {

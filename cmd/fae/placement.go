@@ -93,8 +93,6 @@ type locator struct {
 	hash     hashkit.Func
 	nodes    []hashkit.Node
 	dist     hashkit.Distribution // nil for a servant pool
-	ring     *ketamaRing          // ketama only
-	slots    []int                // modula only
 	failover *locator             // the failover pool's, when configured
 }
 
@@ -117,12 +115,6 @@ func newLocator(cfg *config.Config, p *config.Pool) (*locator, error) {
 	}
 	if l.dist, err = hashkit.NewDistribution(p.Distribution, l.nodes); err != nil {
 		return nil, fmt.Errorf("pool %q: %w", p.Name, err)
-	}
-	switch p.Distribution {
-	case "ketama":
-		l.ring = newKetamaRing(l.nodes)
-	case "modula":
-		l.slots = modulaSlots(l.nodes)
 	}
 	if f := p.Stack.Failover; f != "" && p.Stack.Enabled {
 		fp := findPool(cfg, f)
@@ -192,36 +184,37 @@ func (l *locator) hashKey(key []byte) *hashInfo {
 	return hi
 }
 
-// pick fills the point or slot of pl and returns the index of the server
-// that owns the hash, or -1 for random over several servers. It checks the
-// answer against hashkit.Locate, which is what faed runs.
+// pick fills the point or slot of pl from hashkit.Explain and returns the
+// index of the server that owns the hash, or -1 for random over several
+// servers (or none). It checks the answer against hashkit.Locate, which is
+// what faed runs.
 func (l *locator) pick(pl *placement, key []byte) (int, error) {
-	h := pl.Hash.Value
-	var idx int
-	switch {
-	case len(l.nodes) == 1:
+	if len(l.nodes) == 1 {
 		pl.SingleServer = true
 		return 0, nil
-	case l.ring != nil:
-		i, wrapped := l.ring.pick(h)
-		pt := l.ring.points[i]
-		pl.Point = &pointInfo{
-			Value: pt.value, Hex: fmt.Sprintf("0x%08x", pt.value), Index: i, Points: len(l.ring.points),
-			Source: pt.source, Word: pt.word, Wrapped: wrapped,
-		}
-		idx = pt.node
-	case l.slots != nil:
-		slot := int(h % uint32(len(l.slots)))
-		pl.Slot = &slotInfo{Slot: slot, Slots: len(l.slots)}
-		idx = l.slots[slot]
-	default: // random
+	}
+	ex, ok := hashkit.Explain(l.dist, pl.Hash.Value)
+	if !ok {
+		return -1, fmt.Errorf("pool %q: hashkit cannot explain its %s distribution; please report this", l.pool.Name, l.pool.Distribution)
+	}
+	switch {
+	case ex.Kind == "random":
 		pl.RandomOf = len(l.nodes)
 		return -1, nil
+	case ex.Node < 0: // no servers, so no point or slot
+		return -1, nil
+	case ex.Kind == "ketama":
+		pl.Point = &pointInfo{
+			Value: ex.Point, Hex: fmt.Sprintf("0x%08x", ex.Point), Index: ex.Position, Points: ex.Size,
+			Source: ex.Source, Word: ex.Word, Wrapped: ex.Wrapped,
+		}
+	case ex.Kind == "modula":
+		pl.Slot = &slotInfo{Slot: ex.Position, Slots: ex.Size}
 	}
-	if want := hashkit.Locate(l.dist, l.hash, l.pool.HashTag, key); idx != want {
-		return -1, fmt.Errorf("pool %q: locate's %s lookup chose server %d but hashkit chooses %d; please report this", l.pool.Name, l.pool.Distribution, idx, want)
+	if want := hashkit.Locate(l.dist, l.hash, l.pool.HashTag, key); ex.Node != want {
+		return -1, fmt.Errorf("pool %q: hashkit.Explain chose server %d but hashkit.Locate chooses %d; please report this", l.pool.Name, ex.Node, want)
 	}
-	return idx, nil
+	return ex.Node, nil
 }
 
 // describeServer sets the server at idx, its replicas and read policy.
