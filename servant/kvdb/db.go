@@ -3,18 +3,16 @@ package kvdb
 import (
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"log/slog"
-	"math"
-	"math/bits"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/fae-dev/fae/servant/kvcmd"
 )
 
 // DefaultMaxMemory is the size of pebble's block cache when Config.MaxMemory
@@ -28,10 +26,6 @@ const DefaultSweepInterval = time.Minute
 // diskSlowThreshold is how long a disk write may take before kvdb logs it
 // as slow, pebble's default.
 const diskSlowThreshold = 5 * time.Second
-
-// numStripes is the number of key stripes whose locks serialise writers. A
-// power of two, and a multiple of 64 for stripeSet.
-const numStripes = 256
 
 // Sentinel errors of this package.
 var (
@@ -101,12 +95,6 @@ func (cfg Config) withDefaults() Config {
 	return cfg
 }
 
-// stripe is one lock of the stripe set, padded to its own cache line.
-type stripe struct {
-	sync.Mutex
-	_ [64 - unsafe.Sizeof(sync.Mutex{})]byte
-}
-
 // DB executes Redis string commands and memcache commands against a
 // persistent store of strings with per-key TTLs, kept by pebble in a
 // directory. The zero value is not usable: create one with Open. A DB is
@@ -117,11 +105,11 @@ type DB struct {
 	health io.Closer
 	wo     *pebble.WriteOptions
 	log    *slog.Logger
-	seed   maphash.Seed
+	// eng runs the commands on the store (see store.go); it holds the key
+	// stripes and the delayed memcache flush_all.
+	eng *kvcmd.Engine
 	// now is the clock of TTLs, in unix milliseconds.
 	now func() int64
-	// started is the unix second of Open, as memcached's process start.
-	started int64
 	// life is held shared by every command and sweep step, and exclusively
 	// by Close while it closes pebble, which must not run concurrently
 	// with any other pebble call.
@@ -132,11 +120,6 @@ type DB struct {
 	casSeq  atomic.Uint64
 	casCeil atomic.Uint64
 	casMu   sync.Mutex
-	// flushAt and flushUntil are the delayed memcache flush_all (flush.go).
-	flushAt    atomic.Int64
-	flushUntil atomic.Int64
-	// commands is the command table, never modified after Open.
-	commands map[string]*command
 	// keyBufs holds *[]byte buffers for prefixed keys.
 	keyBufs sync.Pool
 	// quit is closed by Close to stop the sweeper; sweeping is its exit.
@@ -144,7 +127,6 @@ type DB struct {
 	sweeping  sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
-	stripes   [numStripes]stripe
 }
 
 // Open opens or creates the store in cfg.Dir and starts its sweeper. It
@@ -178,9 +160,9 @@ func open(cfg Config, clock func() int64) (*DB, error) {
 		return nil, fmt.Errorf("kvdb: open %s: %w", cfg.Dir, err)
 	}
 	db := &DB{
-		pdb: pdb, health: health, wo: pebble.NoSync, log: cfg.Logger, seed: maphash.MakeSeed(), now: clock,
-		started: clock() / 1000, quit: make(chan struct{}), commands: commands(),
+		pdb: pdb, health: health, wo: pebble.NoSync, log: cfg.Logger, now: clock, quit: make(chan struct{}),
 	}
+	db.eng = kvcmd.New(kvcmd.Config{Name: "kvdb", Store: (*dbStore)(db), Now: clock, Logger: cfg.Logger})
 	if cfg.Sync {
 		db.wo = pebble.Sync
 	}
@@ -249,57 +231,4 @@ func (l pebbleLogger) Errorf(format string, args ...any) {
 func (l pebbleLogger) Fatalf(format string, args ...any) {
 	l.Errorf(format, args...)
 	pebble.DefaultLogger.Fatalf(format, args...)
-}
-
-// stripeOf returns the index of the stripe that guards key.
-func (db *DB) stripeOf(key []byte) int {
-	return int(maphash.Bytes(db.seed, key) & (numStripes - 1))
-}
-
-// lockKey locks the stripe of key and returns it for Unlock.
-func (db *DB) lockKey(key []byte) *stripe {
-	s := &db.stripes[db.stripeOf(key)]
-	s.Lock()
-	return s
-}
-
-// stripeSet is a set of stripe indexes, locked in ascending order.
-type stripeSet [numStripes / 64]uint64
-
-// lockKeys locks, in ascending stripe order, the stripes of args[0],
-// args[step], args[2*step]... and returns the set for unlockSet.
-func (db *DB) lockKeys(args [][]byte, step int) stripeSet {
-	var set stripeSet
-	for i := 0; i < len(args); i += step {
-		s := db.stripeOf(args[i])
-		set[s/64] |= 1 << (s % 64)
-	}
-	set.each(func(i int) { db.stripes[i].Lock() })
-	return set
-}
-
-// unlockSet unlocks the stripes that lockKeys locked.
-func (db *DB) unlockSet(set stripeSet) {
-	set.each(func(i int) { db.stripes[i].Unlock() })
-}
-
-// lockAll locks every stripe, in ascending order.
-func (db *DB) lockAll() stripeSet {
-	var set stripeSet
-	for i := range set {
-		set[i] = math.MaxUint64
-	}
-	set.each(func(i int) { db.stripes[i].Lock() })
-	return set
-}
-
-// each calls f with every index in the set, in ascending order.
-func (set stripeSet) each(f func(i int)) {
-	for w, word := range set {
-		for word != 0 {
-			b := bits.TrailingZeros64(word)
-			f(w*64 + b)
-			word &^= 1 << b
-		}
-	}
 }

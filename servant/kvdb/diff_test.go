@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fae-dev/fae/servant/internal/kvtest"
 )
 
 var (
@@ -32,7 +34,7 @@ func TestDifferentialRedis(t *testing.T) {
 	cfg := Config{Dir: t.TempDir()}
 	db := openTestDB(t, cfg, nil)
 	c := newTestCache(t)
-	g := newGen(*diffSeed, time.Now().UnixMilli())
+	g := kvtest.NewGen(*diffSeed, time.Now().UnixMilli())
 	reopenEvery := max(count/(*diffReopens+1), 1)
 	var history []string
 	tally := map[string]int{}
@@ -43,7 +45,7 @@ func TestDifferentialRedis(t *testing.T) {
 			}
 			db = openTestDB(t, cfg, nil)
 		}
-		for _, cmd := range g.next() {
+		for _, cmd := range g.Next() {
 			args := toArgs(cmd)
 			history = append(history, quoteArgs(args))
 			want := c.Do(nil, args)

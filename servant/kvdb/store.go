@@ -7,6 +7,8 @@ import (
 	"io"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/fae-dev/fae/servant/kvcmd"
 )
 
 // The store's layout in pebble. A user key is stored under userPrefix and
@@ -31,31 +33,19 @@ const (
 	maxPooledKey = 4096
 )
 
-// entry is the record of a key. val aliases whatever it was decoded from.
-type entry struct {
-	val []byte
-	// exp is the deadline in unix milliseconds, 0 if the key has no TTL. As in
-	// redis, the key exists while now <= exp.
-	exp int64
-	// cas is the memcache cas unique: a fresh value of DB.casSeq on every
-	// change of the value, kept when only the deadline changes.
-	cas uint64
-	// flags is the memcache client flags word; 0 for a value redis set.
-	flags uint32
-}
-
-// alive reports whether e is still visible at unix millisecond now.
-func (e entry) alive(now int64) bool { return e.exp == 0 || now <= e.exp }
+// entry is the record of a key. Its Val aliases whatever it was decoded
+// from.
+type entry = kvcmd.Entry
 
 // expired reports whether e has a deadline that has passed.
-func (db *DB) expired(e entry) bool { return e.exp != 0 && db.now() > e.exp }
+func (db *DB) expired(e entry) bool { return e.Exp != 0 && db.now() > e.Exp }
 
 // appendRecord appends the stored form of e to dst.
-func (e entry) appendRecord(dst []byte) []byte {
-	dst = binary.BigEndian.AppendUint64(dst, uint64(e.exp))
-	dst = binary.BigEndian.AppendUint64(dst, e.cas)
-	dst = binary.BigEndian.AppendUint32(dst, e.flags)
-	return append(dst, e.val...)
+func appendRecord(dst []byte, e entry) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, uint64(e.Exp))
+	dst = binary.BigEndian.AppendUint64(dst, e.Cas)
+	dst = binary.BigEndian.AppendUint32(dst, e.Flags)
+	return append(dst, e.Val...)
 }
 
 // decodeRecord decodes a stored record; the entry's val aliases rec.
@@ -64,10 +54,10 @@ func decodeRecord(rec []byte) (entry, error) {
 		return entry{}, fmt.Errorf("%w: %d bytes, shorter than its header", ErrCorrupt, len(rec))
 	}
 	return entry{
-		exp:   int64(binary.BigEndian.Uint64(rec)),
-		cas:   binary.BigEndian.Uint64(rec[8:]),
-		flags: binary.BigEndian.Uint32(rec[16:]),
-		val:   rec[headerLen:],
+		Exp:   int64(binary.BigEndian.Uint64(rec)),
+		Cas:   binary.BigEndian.Uint64(rec[8:]),
+		Flags: binary.BigEndian.Uint32(rec[16:]),
+		Val:   rec[headerLen:],
 	}, nil
 }
 
@@ -114,7 +104,7 @@ func (db *DB) load(key []byte) (entry, bool, error) {
 	if !found {
 		return e, false, err
 	}
-	e.val = append([]byte(nil), e.val...)
+	e.Val = append([]byte(nil), e.Val...)
 	closer.Close()
 	return e, true, nil
 }
@@ -157,7 +147,7 @@ func (db *DB) find(key []byte, locked bool) (entry, bool, error) {
 // reap deletes the record of key if it has expired, under key's stripe,
 // and reports whether it did. The caller holds no stripe.
 func (db *DB) reap(key []byte) (bool, error) {
-	s := db.lockKey(key)
+	s := db.eng.LockKey(key)
 	defer s.Unlock()
 	e, closer, found, err := db.read(key)
 	if !found {
@@ -171,35 +161,11 @@ func (db *DB) reap(key []byte) (bool, error) {
 	return true, db.delete(db.pdb, key)
 }
 
-// put stores e, a new value, under key with a fresh cas unique, or removes
-// key as keep does, through w (the DB or a batch). It returns the cas
-// unique. The caller holds key's stripe.
-func (db *DB) put(w pebble.Writer, key []byte, e entry, now int64) (uint64, error) {
-	e.cas = db.casSeq.Add(1)
-	if err := db.reserveCas(e.cas); err != nil {
-		return 0, err
-	}
-	return e.cas, db.keep(w, key, e, now)
-}
-
-// retime gives key, whose entry is e, the deadline exp (0 for none), keeping
-// its value, flags and cas unique; a deadline already passed at unix ms now
-// removes it. The caller holds key's stripe.
-func (db *DB) retime(key []byte, e entry, exp, now int64) error {
-	e.exp = exp
-	return db.keep(db.pdb, key, e, now)
-}
-
-// keep stores e as it is under key, through w, or removes key when e has
-// expired at unix millisecond now (0 skips that check, for a deadline
-// known to be ahead) or when a flush_all discards writes.
-func (db *DB) keep(w pebble.Writer, key []byte, e entry, now int64) error {
-	if !e.alive(now) || db.discarding() {
-		return db.delete(w, key)
-	}
+// set stores e under key through w.
+func (db *DB) set(w pebble.Writer, key []byte, e entry) error {
 	k := db.userKey(key)
 	defer db.freeKey(k)
-	rec := e.appendRecord(make([]byte, 0, headerLen+len(e.val)))
+	rec := appendRecord(make([]byte, 0, headerLen+len(e.Val)), e)
 	if err := w.Set(*k, rec, db.wo); err != nil {
 		return fmt.Errorf("kvdb: write: %w", err)
 	}
@@ -216,28 +182,10 @@ func (db *DB) delete(w pebble.Writer, key []byte) error {
 	return nil
 }
 
-// remove deletes key and reports whether it existed. The caller holds key's
-// stripe.
-func (db *DB) remove(key []byte) (bool, error) {
-	_, found, err := db.lookup(key)
-	if !found {
-		return false, err
-	}
-	return true, db.delete(db.pdb, key)
-}
-
 // clear deletes every user key. The caller holds every stripe.
 func (db *DB) clear() error {
 	if err := db.pdb.DeleteRange([]byte{userPrefix}, []byte{userPrefix + 1}, db.wo); err != nil {
 		return fmt.Errorf("kvdb: clear: %w", err)
-	}
-	return nil
-}
-
-// commit applies batch b, which the caller closes.
-func (db *DB) commit(b *pebble.Batch) error {
-	if err := b.Commit(db.wo); err != nil {
-		return fmt.Errorf("kvdb: write: %w", err)
 	}
 	return nil
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/fae-dev/fae/resp"
 	"github.com/fae-dev/fae/testkit"
+
+	"github.com/fae-dev/fae/servant/internal/kvtest"
 )
 
 var (
@@ -35,7 +37,7 @@ func TestDifferential(t *testing.T) {
 	}
 	defer conn.Close()
 	c := newTestCache(t, Config{})
-	g := newGen(*diffSeed, time.Now().UnixMilli())
+	g := kvtest.NewGen(*diffSeed, time.Now().UnixMilli())
 	r := bufio.NewReader(conn)
 	var history []string
 	var batch [][][]byte
@@ -54,9 +56,9 @@ func TestDifferential(t *testing.T) {
 		batch = batch[:0]
 	}
 	for range *diffCount {
-		for _, cmd := range g.next() {
+		for _, cmd := range g.Next() {
 			args := toArgs(cmd)
-			if timeSensitive(args) {
+			if kvtest.TimeSensitive(args) {
 				// Alone, so that redis and the cache run it within a
 				// round trip of each other.
 				run()
@@ -87,20 +89,6 @@ func replyKind(reply []byte) string {
 		return "null"
 	}
 	return string(reply[:1])
-}
-
-// timeSensitive reports whether the reply or the effect of a command depends
-// on the moment it runs: TTL, PTTL, and relative deadlines.
-func timeSensitive(args [][]byte) bool {
-	switch strings.ToLower(string(args[0])) {
-	case "ttl", "pttl", "expire", "pexpire":
-		return true
-	case "set", "getex":
-		return slices.ContainsFunc(args[1:], func(a []byte) bool {
-			return is(a, "ex") || is(a, "px")
-		})
-	}
-	return false
 }
 
 // redisBatch pipelines batch to redis and returns its replies, in order.

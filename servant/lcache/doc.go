@@ -8,16 +8,17 @@
 // Cache.Do receives one command as argument byte slices (args[0] the name in
 // any case), looks the name up in a fixed table that gives its arity and
 // handler, checks the arity, runs the handler and appends the RESP2 reply to
-// the caller's buffer. Handlers parse their options exactly as redis 7.0 does
-// (options.go), read and write entries in an otter cache (cache.go), and
-// encode replies with package resp. Do retains nothing of args: keys and
+// the caller's buffer. The command layer is package kvcmd's Engine, which
+// kvdb shares: handlers parse their options exactly as redis 7.0 does, read
+// and write entries through the Engine's Store, here an otter cache
+// (cache.go, store.go), and encode replies with package resp. Do retains nothing of args: keys and
 // values are copied when stored.
 //
 // Cache.DoMemcache receives one memcache request already parsed (MC: the
 // classic commands get, gets, gat, gats, set, add, replace, append, prepend,
 // cas, delete, incr, decr, touch and flush_all, and the meta commands mg, ms,
 // md, ma and mn, whose flags it reads itself) and appends memcached's reply,
-// nothing for noreply (memcache.go, memcache_meta.go). It too copies what it
+// nothing for noreply (kvcmd's memcache.go, memcache_meta.go). It too copies what it
 // stores.
 //
 // An entry holds the value bytes, the deadline in unix milliseconds (0 for
@@ -44,12 +45,14 @@
 // key is never visible, even before otter reclaims it.
 //
 // INCRBYFLOAT reproduces the x87 80-bit long double arithmetic, glibc's
-// strtold and the "%.17Lf" formatting that redis uses on x86-64 (float.go).
+// strtold and the "%.17Lf" formatting that redis uses on x86-64 (kvcmd's
+// float.go).
 //
 // memcache's flush_all removes every entry under all stripes. With a delay
 // it is only recorded, and the first command of either protocol that starts
-// after its time applies it before running (flush.go). Like memcached's
-// one-second clock, a flush then discards the writes of one more second.
+// after its time applies it before running (kvcmd's flush.go). Like memcached's
+// one-second clock, a flush then discards the writes of one more second. The
+// key stripes and the pending flush live in the kvcmd.Engine.
 //
 // # Goroutines
 //

@@ -203,15 +203,15 @@ func TestMemcacheFlushReplaced(t *testing.T) {
 			t.Fatalf("%q: got %q, want %q", st.line, got, st.want)
 		}
 	}
-	if at := c.flushAt.Load(); at != 0 {
+	if at := c.eng.FlushAt(); at != 0 {
 		t.Fatalf("flush pending at %d after flush_all 1000000000, want none", at)
 	}
 	runStep(c, m("flush_all 100", ""))
-	if at, want := c.flushAt.Load(), time.Now().UnixMilli()+99_000; at < want-1000 || at > want {
+	if at, want := c.eng.FlushAt(), time.Now().UnixMilli()+99_000; at < want-1000 || at > want {
 		t.Fatalf("flush_all 100 pending at %d, want about %d", at, want)
 	}
 	runStep(c, m("flush_all 0", ""))
-	if at := c.flushAt.Load(); at != 0 {
+	if at := c.eng.FlushAt(); at != 0 {
 		t.Fatalf("flush pending at %d after flush_all 0, want none", at)
 	}
 }

@@ -4,76 +4,20 @@ import (
 	"flag"
 	"fmt"
 	"maps"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fae-dev/fae/servant/internal/kvtest"
+	"github.com/fae-dev/fae/servant/kvcmd"
 )
 
 var (
 	mcDiffSeed  = flag.Uint64("lcache.mcseed", 20251121, "seed of the memcache differential test's request stream")
 	mcDiffCount = flag.Int("lcache.mccount", 10000, "number of requests in the memcache differential test's stream")
 )
-
-// casChoice says which cas unique a cas command (or a meta C flag) sends:
-// each side resolves it against the cas uniques it has shown for the key.
-type casChoice uint8
-
-const (
-	casLatest casChoice = iota // the last one shown
-	casOlder                   // an earlier one, or the last if there is one only
-	casJunk                    // one never given out
-	casZero                    // 0
-)
-
-// mcStep is one request of the stream. Its cas is resolved per side.
-type mcStep struct {
-	req *MC
-	cas casChoice
-	// metaCas is the index in req.Meta of a C flag to resolve, or -1.
-	metaCas int
-}
-
-// mcSide is the cas uniques one server has shown, per key.
-type mcSide map[string][]uint64
-
-// resolve returns a copy of st.req with the cas uniques this side chose.
-func (s mcSide) resolve(st mcStep, junk uint64) *MC {
-	r := *st.req
-	if len(r.Keys) == 0 {
-		return &r
-	}
-	seen := s[string(r.Keys[0])]
-	var cas uint64
-	switch {
-	case st.cas == casZero:
-	case st.cas == casJunk || len(seen) == 0:
-		cas = junk
-	case st.cas == casOlder:
-		cas = seen[int(junk)%len(seen)]
-	default:
-		cas = seen[len(seen)-1]
-	}
-	r.Cas = cas
-	if st.metaCas >= 0 {
-		r.Meta = slices.Clone(r.Meta)
-		r.Meta[st.metaCas] = strconv.AppendUint([]byte("C"), cas, 10)
-	}
-	return &r
-}
-
-// record notes the cas uniques of reply, an answer to r.
-func (s mcSide) record(r *MC, reply []byte) {
-	keys, cas := replyCas(reply)
-	for i, k := range keys {
-		if k == "" && len(r.Keys) > 0 {
-			k = string(r.Keys[0])
-		}
-		s[k] = append(s[k], cas[i])
-	}
-}
 
 // TestMemcacheDifferential sends one seeded random request stream to a real
 // memcached and to a Cache, and requires identical replies but for the cas
@@ -89,17 +33,17 @@ func TestMemcacheDifferential(t *testing.T) {
 	mc := dialMemcached(t, srv.Addr)
 	mc.do(t, &MC{Cmd: "flush_all"})
 	c := newTestCache(t, Config{MaxMemory: 1 << 30})
-	g := &mcGen{r: rand.New(rand.NewPCG(*mcDiffSeed, 7)), now: time.Now().Unix()}
-	mcSeen, lcSeen := mcSide{}, mcSide{}
+	g := kvtest.NewMCGen(*mcDiffSeed, time.Now().Unix())
+	mcSeen, lcSeen := kvtest.MCSide{}, kvtest.MCSide{}
 	var history []string
 	tally := map[string]int{}
 	for i := range count {
-		st := g.next()
-		if st.req.Cmd == "incr" || st.req.Cmd == "decr" || st.req.Cmd == "ma" {
+		st := g.Next()
+		if st.Req.Cmd == "incr" || st.Req.Cmd == "decr" || st.Req.Cmd == "ma" {
 			st = avoidHugeCounter(c, st)
 		}
-		junk := 1<<61 + g.r.Uint64N(1<<32)
-		mreq, lreq := mcSeen.resolve(st, junk), lcSeen.resolve(st, junk)
+		junk := 1<<61 + g.Rand().Uint64N(1<<32)
+		mreq, lreq := mcSeen.Resolve(st, junk), lcSeen.Resolve(st, junk)
 		history = append(history, describe(mreq))
 		want := mc.do(t, mreq)
 		got := c.DoMemcache(nil, lreq)
@@ -107,9 +51,9 @@ func TestMemcacheDifferential(t *testing.T) {
 			t.Fatalf("seed %d, request %d: %s\n got  %q\n want %q\nlast requests on its keys:\n%s",
 				*mcDiffSeed, i+1, history[i], clip(got), clip(want), mcKeyHistory(history, mreq, 15))
 		}
-		mcSeen.record(mreq, want)
-		lcSeen.record(lreq, got)
-		tally[st.req.Cmd+" "+mcReplyKind(want)]++
+		mcSeen.Record(mreq, want)
+		lcSeen.Record(lreq, got)
+		tally[st.Req.Cmd+" "+mcReplyKind(want)]++
 	}
 	t.Logf("seed %d: %d requests matched", *mcDiffSeed, count)
 	for _, k := range slices.Sorted(maps.Keys(tally)) {
@@ -121,10 +65,10 @@ func TestMemcacheDifferential(t *testing.T) {
 // get: memcached 1.6.18 then looks for a '-' with strchr, from the value on
 // into whatever memory follows the item, so its answer is not reproducible.
 // The script tests cover such values on a fresh memcached.
-func avoidHugeCounter(c *Cache, st mcStep) mcStep {
-	if e, ok := c.lookup(st.req.Keys[0]); ok {
-		if v, ok := mcParseUint(e.val); ok && v >= 1<<63 {
-			return mcStep{req: &MC{Cmd: "get", Keys: st.req.Keys}, metaCas: -1}
+func avoidHugeCounter(c *Cache, st kvtest.MCStep) kvtest.MCStep {
+	if e, ok := c.lookup(st.Req.Keys[0]); ok {
+		if v, ok := kvcmd.ParseCounter(e.Val); ok && v >= 1<<63 {
+			return kvtest.MCStep{Req: &MC{Cmd: "get", Keys: st.Req.Keys}, MetaCas: -1}
 		}
 	}
 	return st
@@ -190,7 +134,7 @@ func mcReplyKind(reply []byte) string {
 		return "number"
 	}
 	line, _, _ := strings.Cut(string(reply), "\r\n")
-	if f := strings.Fields(line); len(f) > 0 && isMetaCode(f[0]) {
+	if f := strings.Fields(line); len(f) > 0 && kvtest.IsMetaCode(f[0]) {
 		return f[0]
 	}
 	return line

@@ -3,6 +3,8 @@ package lcache
 import (
 	"strings"
 	"testing"
+
+	"github.com/fae-dev/fae/servant/internal/kvtest"
 )
 
 // metaScripts are the exact-reply tests of the meta commands; like the
@@ -156,11 +158,11 @@ var metaScripts = []mscript{
 	}},
 	{name: "meta limits", steps: []mstep{
 		mv("ms k", "v", "HD\r\n"),
-		m("mg "+key251+" v", badKey),
-		m("md "+key251, badKey),
-		m("ma "+key251, badKey),
-		mv("ms "+key250, "v", "HD\r\n"),
-		m("mg "+key250+" s", "HD s1\r\n"),
+		m("mg "+kvtest.Key251+" v", badKey),
+		m("md "+kvtest.Key251, badKey),
+		m("ma "+kvtest.Key251, badKey),
+		mv("ms "+kvtest.Key250, "v", "HD\r\n"),
+		m("mg "+kvtest.Key250+" s", "HD s1\r\n"),
 		m("mg k v f t s c k O1 q u P L T5 F1 C1 D1 J1", "VA 1 f0 t-1 s1 c1 kk O1\r\nv\r\n"),
 		m("mg k v f t s c k O1 q u P L T5 F1 C1 D1 J1 MS", "VA 1 f0 t5 s1 c1 kk O1\r\nv\r\n"),
 		m("mg k v f t s c k O1 q u P L T5 F1 C1 D1 J1 MS I", "CLIENT_ERROR options flags are too long\r\n"),
@@ -175,11 +177,11 @@ var metaScripts = []mscript{
 		mv("ms k", "1", "HD\r\n"),
 		m("ma k O"+strings.Repeat("x", 32), "CLIENT_ERROR opaque token too long\r\n"),
 		m("get k", value("k", 0, "2")+end),
-		mv("ms k", strings.Repeat("x", maxValue(1, false)), "HD\r\n"),
-		mv("ms k F1", strings.Repeat("x", maxValue(1, false)), large),
+		mv("ms k", strings.Repeat("x", kvtest.MaxValue(1, false)), "HD\r\n"),
+		mv("ms k F1", strings.Repeat("x", kvtest.MaxValue(1, false)), large),
 		m("get k", end),
 		mv("ms k", "v", "HD\r\n"),
-		mv("ms k ME", strings.Repeat("x", maxValue(1, false)+1), large),
+		mv("ms k ME", strings.Repeat("x", kvtest.MaxValue(1, false)+1), large),
 		m("get k", end),
 		m("mn", "MN\r\n"),
 	}},
@@ -209,7 +211,7 @@ var metaScripts = []mscript{
 		m("ma k h l R5 I v", "VA 1\r\n8\r\n"),
 		m("me k", "ERROR\r\n"),
 		// memcached would then read the data block as a command
-		mv("ms "+key251+" T0", "v", badKey),
+		mv("ms "+kvtest.Key251+" T0", "v", badKey),
 		mv("ms k f t s c k O1 q u P L T5 F1 C1 D1 J1 MS v", "v", "CLIENT_ERROR options flags too long\r\n"),
 		m("mg", "ERROR\r\n"),
 	}},

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/fae-dev/fae/testkit"
+
+	"github.com/fae-dev/fae/servant/internal/kvtest"
 )
 
 // mstep is one request and the exact reply it must get. line is a memcache
@@ -71,19 +73,7 @@ const (
 	end       = "END\r\n"
 )
 
-// maxValue is the largest value memcached stores under a key of keyLen bytes
-// with non-zero flags or not.
-func maxValue(keyLen int, flags bool) int {
-	n := MemcacheMaxItem - mcItemHeader - keyLen
-	if flags {
-		n -= 4
-	}
-	return n
-}
-
 var (
-	key250 = strings.Repeat("k", 250)
-	key251 = strings.Repeat("k", 251)
 	badKey = "CLIENT_ERROR bad command line format\r\n"
 	nonNum = "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n"
 	large  = "SERVER_ERROR object too large for cache\r\n"
@@ -102,8 +92,8 @@ var memcacheScripts = []mscript{
 		m("gets e k", value("e", 4294967295, "", 2)+value("k", 5, "hello", 1)+end),
 		mv("set k 0 0", "a\r\nb\x00c", stored),
 		m("get k", value("k", 0, "a\r\nb\x00c")+end),
-		mv("set "+key250+" 1 0", "v", stored),
-		m("get "+key250, value(key250, 1, "v")+end),
+		mv("set "+kvtest.Key250+" 1 0", "v", stored),
+		m("get "+kvtest.Key250, value(kvtest.Key250, 1, "v")+end),
 	}},
 	{name: "add and replace", steps: []mstep{
 		mv("add k 1 0", "one", stored),
@@ -247,7 +237,7 @@ var memcacheScripts = []mscript{
 		m("touch nope 1000 noreply", ""),
 		mv("set t 0 0", "x", stored),
 		m("incr t 1 noreply", ""),
-		m("incr "+key251+" 1 noreply", ""),
+		m("incr "+kvtest.Key251+" 1 noreply", ""),
 		m("delete t noreply", ""),
 		m("delete t noreply", ""),
 		m("get k t", value("k", 0, "150")+end),
@@ -256,32 +246,32 @@ var memcacheScripts = []mscript{
 	}},
 	{name: "long keys", steps: []mstep{
 		mv("set k 0 0", "v", stored),
-		m("get "+key251, badKey),
-		m("get k "+key251+" k", badKey),
-		m("gets k "+key251, badKey),
-		m("gat 100 k "+key251, badKey),
-		m("touch "+key251+" 10", badKey),
-		m("delete "+key251, badKey),
-		m("incr "+key251+" 1", badKey),
-		m("decr "+key251+" 1", badKey),
+		m("get "+kvtest.Key251, badKey),
+		m("get k "+kvtest.Key251+" k", badKey),
+		m("gets k "+kvtest.Key251, badKey),
+		m("gat 100 k "+kvtest.Key251, badKey),
+		m("touch "+kvtest.Key251+" 10", badKey),
+		m("delete "+kvtest.Key251, badKey),
+		m("incr "+kvtest.Key251+" 1", badKey),
+		m("decr "+kvtest.Key251+" 1", badKey),
 		m("get k", value("k", 0, "v")+end),
 	}},
 	{name: "item size limit", steps: []mstep{
-		mv("set k 0 0", strings.Repeat("x", maxValue(1, false)), stored),
-		mv("set k 1 0", strings.Repeat("x", maxValue(1, true)), stored),
-		mv("set k 1 0", strings.Repeat("x", maxValue(1, true)+1), large),
+		mv("set k 0 0", strings.Repeat("x", kvtest.MaxValue(1, false)), stored),
+		mv("set k 1 0", strings.Repeat("x", kvtest.MaxValue(1, true)), stored),
+		mv("set k 1 0", strings.Repeat("x", kvtest.MaxValue(1, true)+1), large),
 		m("get k", end),
 		mv("set k 0 0", "v", stored),
-		mv("add k 0 0", strings.Repeat("x", maxValue(1, false)+1), large),
-		mv("replace k 0 0", strings.Repeat("x", maxValue(1, false)+1), large),
-		mv("cas k 0 0 1", strings.Repeat("x", maxValue(1, false)+1), large),
-		mv("append k 0 0", strings.Repeat("x", maxValue(1, false)+1), large),
+		mv("add k 0 0", strings.Repeat("x", kvtest.MaxValue(1, false)+1), large),
+		mv("replace k 0 0", strings.Repeat("x", kvtest.MaxValue(1, false)+1), large),
+		mv("cas k 0 0 1", strings.Repeat("x", kvtest.MaxValue(1, false)+1), large),
+		mv("append k 0 0", strings.Repeat("x", kvtest.MaxValue(1, false)+1), large),
 		m("get k", value("k", 0, "v")+end),
-		mv("append k 0 0", strings.Repeat("x", maxValue(1, false)-1), stored),
+		mv("append k 0 0", strings.Repeat("x", kvtest.MaxValue(1, false)-1), stored),
 		mv("append k 0 0", "y", notStored),
 		mv("prepend k 0 0", "y", notStored),
-		mv("set "+key250+" 0 0", strings.Repeat("x", maxValue(250, false)), stored),
-		mv("set "+key250+" 0 0", strings.Repeat("x", maxValue(250, false)+1), large),
+		mv("set "+kvtest.Key250+" 0 0", strings.Repeat("x", kvtest.MaxValue(250, false)), stored),
+		mv("set "+kvtest.Key250+" 0 0", strings.Repeat("x", kvtest.MaxValue(250, false)+1), large),
 	}},
 	{name: "flush_all", steps: []mstep{
 		mv("set a 0 0", "1", stored),
@@ -375,8 +365,8 @@ func TestMemcacheScriptsAgainstMemcached(t *testing.T) {
 				r := mcLine(st.line, st.value)
 				translateCas(r, casOf)
 				got := mc.do(t, r)
-				_, wantCas := replyCas([]byte(st.want))
-				_, gotCas := replyCas(got)
+				_, wantCas := kvtest.ReplyCas([]byte(st.want))
+				_, gotCas := kvtest.ReplyCas(got)
 				for j := range min(len(wantCas), len(gotCas)) {
 					casOf[wantCas[j]] = gotCas[j]
 				}

@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/fae-dev/fae/servant/internal/kvtest"
 )
 
 // This file holds the memcache text helpers of the tests: a request written
@@ -21,8 +24,8 @@ func mcLine(line, value string) *MC {
 	tok := strings.Split(line, " ")
 	r := &MC{Cmd: tok[0]}
 	args := tok[1:]
-	op := mcOpOf(r.Cmd)
-	if op > mcGats && op < mcMetaGet && len(args) > 0 && args[len(args)-1] == "noreply" {
+	if (isStorage(r.Cmd) || slices.Contains([]string{"delete", "incr", "decr", "touch", "flush_all"}, r.Cmd)) &&
+		len(args) > 0 && args[len(args)-1] == "noreply" {
 		r.NoReply = true
 		args = args[:len(args)-1]
 	}
@@ -33,33 +36,33 @@ func mcLine(line, value string) *MC {
 		return "0"
 	}
 	first := toArgs(args[:min(1, len(args))])
-	switch op {
-	case mcGet, mcGets:
+	switch r.Cmd {
+	case "get", "gets":
 		r.Keys = toArgs(args)
-	case mcGat, mcGats:
+	case "gat", "gats":
 		r.Exptime = atoi(num(0))
 		r.Keys = toArgs(args[min(1, len(args)):])
-	case mcSet, mcAdd, mcReplace, mcAppend, mcPrepend, mcCas:
+	case "set", "add", "replace", "append", "prepend", "cas":
 		r.Keys = first
 		r.Flags = uint32(atou(num(1)))
 		r.Exptime = atoi(num(2))
 		r.Cas = atou(num(3))
 		r.Value = []byte(value)
-	case mcIncr, mcDecr:
+	case "incr", "decr":
 		r.Keys = first
 		r.Delta = atou(num(1))
-	case mcTouch:
+	case "touch":
 		r.Keys = first
 		r.Exptime = atoi(num(1))
-	case mcDelete:
+	case "delete":
 		r.Keys = first
-	case mcFlushAll:
+	case "flush_all":
 		r.Exptime = atoi(num(0))
-	case mcMetaNoop:
+	case "mn":
 	default: // other meta commands, and unknown ones
 		r.Keys = first
 		r.Meta = toArgs(args[min(1, len(args)):])
-		if op == mcMetaSet {
+		if r.Cmd == "ms" {
 			r.Value = []byte(value)
 		}
 	}
@@ -88,11 +91,10 @@ func mcWire(r *MC) []byte {
 	word := func(s []byte) { b = append(append(b, ' '), s...) }
 	num := func(n int64) { word(strconv.AppendInt(nil, n, 10)) }
 	unum := func(n uint64) { word(strconv.AppendUint(nil, n, 10)) }
-	op := mcOpOf(r.Cmd)
-	switch op {
-	case mcGat, mcGats:
+	switch r.Cmd {
+	case "gat", "gats":
 		num(r.Exptime)
-	case mcFlushAll:
+	case "flush_all":
 		if r.Exptime != 0 {
 			num(r.Exptime)
 		}
@@ -100,19 +102,19 @@ func mcWire(r *MC) []byte {
 	for _, k := range r.Keys {
 		word(k)
 	}
-	switch op {
-	case mcSet, mcAdd, mcReplace, mcAppend, mcPrepend, mcCas:
+	switch r.Cmd {
+	case "set", "add", "replace", "append", "prepend", "cas":
 		unum(uint64(r.Flags))
 		num(r.Exptime)
 		num(int64(len(r.Value)))
-		if op == mcCas {
+		if r.Cmd == "cas" {
 			unum(r.Cas)
 		}
-	case mcIncr, mcDecr:
+	case "incr", "decr":
 		unum(r.Delta)
-	case mcTouch:
+	case "touch":
 		num(r.Exptime)
-	case mcMetaSet:
+	case "ms":
 		num(int64(len(r.Value)))
 	}
 	for _, f := range r.Meta {
@@ -122,7 +124,7 @@ func mcWire(r *MC) []byte {
 		word([]byte("noreply"))
 	}
 	b = append(b, "\r\n"...)
-	if (op >= mcSet && op <= mcCas) || op == mcMetaSet {
+	if isStorage(r.Cmd) || r.Cmd == "ms" {
 		b = append(append(b, r.Value...), "\r\n"...)
 	}
 	return b
@@ -171,24 +173,6 @@ func dataSize(line []byte) (int, bool) {
 	return n, err == nil
 }
 
-// replyCas returns the cas uniques a reply shows, in order, with the key of
-// each ("" when the reply does not name it).
-func replyCas(reply []byte) (keys []string, cas []uint64) {
-	forEachLine(reply, func(f []string) {
-		switch {
-		case f[0] == "VALUE" && len(f) == 5:
-			keys, cas = append(keys, f[1]), append(cas, atou(f[4]))
-		case isMetaCode(f[0]):
-			for _, tok := range f[1:] {
-				if len(tok) > 1 && tok[0] == 'c' {
-					keys, cas = append(keys, ""), append(cas, atou(tok[1:]))
-				}
-			}
-		}
-	})
-	return keys, cas
-}
-
 // normaliseCas replaces the cas uniques in a reply with "C", so that
 // replies of two servers whose counters differ compare equal.
 func normaliseCas(reply []byte) []byte {
@@ -206,7 +190,7 @@ func normaliseCas(reply []byte) []byte {
 		case len(f) == 5 && f[0] == "VALUE":
 			f[4] = "C"
 			out = append(out, strings.Join(f, " ")+"\r\n"...)
-		case isMetaCode(f[0]):
+		case kvtest.IsMetaCode(f[0]):
 			for j := range f[1:] {
 				if tok := f[j+1]; len(tok) > 1 && tok[0] == 'c' {
 					f[j+1] = "cC"
@@ -248,11 +232,8 @@ func lineFields(line []byte) []string {
 	return strings.Split(strings.TrimSuffix(string(line), "\r\n"), " ")
 }
 
-// isMetaCode reports whether s is the status code of a meta reply.
-func isMetaCode(s string) bool {
-	switch s {
-	case "HD", "VA", "EN", "NF", "NS", "EX":
-		return true
-	}
-	return false
+// isStorage reports whether cmd is a classic storage command, which sends a
+// data block.
+func isStorage(cmd string) bool {
+	return slices.Contains([]string{"set", "add", "replace", "append", "prepend", "cas"}, cmd)
 }

@@ -182,8 +182,8 @@ func TestAppendKeepsEarlierValues(t *testing.T) {
 		} else {
 			w = strings.Repeat("0123456789", 10)[51 : i+1]
 		}
-		if string(e.val) != w {
-			t.Fatalf("value read after APPEND %d is now %q, want %q", i+1, e.val, w)
+		if string(e.Val) != w {
+			t.Fatalf("value read after APPEND %d is now %q, want %q", i+1, e.Val, w)
 		}
 	}
 	if got := string(c.Do(nil, toArgs([]string{"GET", "k"}))); got != "$49\r\n"+want+"\r\n" {

@@ -1,4 +1,4 @@
-package kvdb
+package kvcmd
 
 import (
 	"math"
@@ -9,34 +9,34 @@ import (
 // expireHandler returns the handler of EXPIRE (seconds, relative), PEXPIRE
 // (millis), EXPIREAT (absolute) or PEXPIREAT (millis and absolute).
 func expireHandler(name string, millis, absolute bool) handler {
-	return func(db *DB, dst []byte, args [][]byte) ([]byte, error) {
-		return db.expireGeneric(dst, args, name, millis, absolute)
+	return func(eng *Engine, dst []byte, args [][]byte) ([]byte, error) {
+		return eng.expireGeneric(dst, args, name, millis, absolute)
 	}
 }
 
 // expireGeneric is redis 7.0's expireGenericCommand: options first, then the
 // time, then the key; a deadline already passed deletes the key.
-func (db *DB) expireGeneric(dst []byte, args [][]byte, name string, millis, absolute bool) ([]byte, error) {
+func (eng *Engine) expireGeneric(dst []byte, args [][]byte, name string, millis, absolute bool) ([]byte, error) {
 	key := args[1]
 	flags, errReply := parseExpireOpts(args[3:])
 	if errReply != "" {
 		return append(dst, errReply...), nil
 	}
-	now := db.now()
+	now := eng.now()
 	when, errReply := expireTime(args[2], name, millis, absolute, now)
 	if errReply != "" {
 		return append(dst, errReply...), nil
 	}
-	s := db.lockKey(key)
+	s := eng.lockKey(key)
 	defer s.Unlock()
-	e, found, err := db.lookup(key)
-	if !found || !expireAllowed(flags, e.exp, when) {
+	e, found, err := eng.st.Load(key, true)
+	if !found || !expireAllowed(flags, e.Exp, when) {
 		return resp.AppendInt(dst, 0), err
 	}
 	if when <= now {
-		err = db.delete(db.pdb, key)
+		err = eng.st.Delete(key)
 	} else {
-		err = db.retime(key, e, when, 0)
+		err = eng.retime(key, e, when, 0)
 	}
 	return resp.AppendInt(dst, 1), err
 }
@@ -78,28 +78,28 @@ func expireAllowed(flags int, cur, when int64) bool {
 }
 
 // ttlCmd is TTL key.
-func (db *DB) ttlCmd(dst []byte, args [][]byte) ([]byte, error) {
-	return db.ttlGeneric(dst, args[1], false)
+func (eng *Engine) ttlCmd(dst []byte, args [][]byte) ([]byte, error) {
+	return eng.ttlGeneric(dst, args[1], false)
 }
 
 // pttlCmd is PTTL key.
-func (db *DB) pttlCmd(dst []byte, args [][]byte) ([]byte, error) {
-	return db.ttlGeneric(dst, args[1], true)
+func (eng *Engine) pttlCmd(dst []byte, args [][]byte) ([]byte, error) {
+	return eng.ttlGeneric(dst, args[1], true)
 }
 
 // ttlGeneric replies -2 for a missing key, -1 for one without TTL, else the
 // time left, in seconds rounded to nearest as redis does, or milliseconds.
-func (db *DB) ttlGeneric(dst []byte, key []byte, millis bool) ([]byte, error) {
-	e, ok, err := db.peek(key)
+func (eng *Engine) ttlGeneric(dst []byte, key []byte, millis bool) ([]byte, error) {
+	e, ok, err := eng.st.Load(key, false)
 	switch {
 	case err != nil:
 		return dst, err
 	case !ok:
 		return resp.AppendInt(dst, -2), nil
-	case e.exp == 0:
+	case e.Exp == 0:
 		return resp.AppendInt(dst, -1), nil
 	}
-	ttl := max(e.exp-db.now(), 0)
+	ttl := max(e.Exp-eng.now(), 0)
 	if !millis {
 		ttl = (ttl + 500) / 1000
 	}
@@ -107,35 +107,35 @@ func (db *DB) ttlGeneric(dst []byte, key []byte, millis bool) ([]byte, error) {
 }
 
 // persistCmd is PERSIST key.
-func (db *DB) persistCmd(dst []byte, args [][]byte) ([]byte, error) {
+func (eng *Engine) persistCmd(dst []byte, args [][]byte) ([]byte, error) {
 	key := args[1]
-	s := db.lockKey(key)
+	s := eng.lockKey(key)
 	defer s.Unlock()
-	e, ok, err := db.lookup(key)
-	if !ok || e.exp == 0 {
+	e, ok, err := eng.st.Load(key, true)
+	if !ok || e.Exp == 0 {
 		return resp.AppendInt(dst, 0), err
 	}
-	return resp.AppendInt(dst, 1), db.retime(key, e, 0, 0)
+	return resp.AppendInt(dst, 1), eng.retime(key, e, 0, 0)
 }
 
 // getexCmd is GETEX key [EX|PX|EXAT|PXAT t|PERSIST], as redis 7.0: a syntax
 // error first, then a missing key (null, even with a bad time), then the time.
-func (db *DB) getexCmd(dst []byte, args [][]byte) ([]byte, error) {
+func (eng *Engine) getexCmd(dst []byte, args [][]byte) ([]byte, error) {
 	key := args[1]
 	o, ok := parseStrOpts(args[2:], false)
 	if !ok {
 		return append(dst, errSyntax...), nil
 	}
 	if o.flags == 0 {
-		return db.getCmd(dst, args)
+		return eng.getCmd(dst, args)
 	}
-	s := db.lockKey(key)
+	s := eng.lockKey(key)
 	defer s.Unlock()
-	e, found, err := db.lookup(key)
+	e, found, err := eng.st.Load(key, true)
 	if !found {
 		return resp.AppendNull(dst), err
 	}
-	now := db.now()
+	now := eng.now()
 	var when int64
 	if o.flags&optExpire != 0 {
 		var errReply string
@@ -143,19 +143,19 @@ func (db *DB) getexCmd(dst []byte, args [][]byte) ([]byte, error) {
 			return append(dst, errReply...), nil
 		}
 	}
-	return resp.AppendBulk(dst, e.val), db.getexApply(key, e, o.flags, when, now)
+	return resp.AppendBulk(dst, e.Val), eng.getexApply(key, e, o.flags, when, now)
 }
 
-// getexApply changes the TTL of key, whose entry is e, as GETEX's options
+// getexApply changes the TTL of key, whose Entry is e, as GETEX's options
 // ask: an absolute deadline already passed deletes it.
-func (db *DB) getexApply(key []byte, e entry, flags int, when, now int64) error {
+func (eng *Engine) getexApply(key []byte, e Entry, flags int, when, now int64) error {
 	switch {
 	case flags&(optEXAT|optPXAT) != 0 && when <= now:
-		return db.delete(db.pdb, key)
+		return eng.st.Delete(key)
 	case flags&optExpire != 0:
-		return db.retime(key, e, when, 0)
-	case flags&optPersist != 0 && e.exp != 0:
-		return db.retime(key, e, 0, 0)
+		return eng.retime(key, e, when, 0)
+	case flags&optPersist != 0 && e.Exp != 0:
+		return eng.retime(key, e, 0, 0)
 	}
 	return nil
 }

@@ -1,63 +1,61 @@
-package kvdb
+package kvcmd
 
 import (
 	"github.com/fae-dev/fae/resp"
 )
 
 // appendValue appends e's value as a bulk string, or a null when !ok.
-func appendValue(dst []byte, e entry, ok bool) []byte {
+func appendValue(dst []byte, e Entry, ok bool) []byte {
 	if !ok {
 		return resp.AppendNull(dst)
 	}
-	return resp.AppendBulk(dst, e.val)
+	return resp.AppendBulk(dst, e.Val)
 }
 
-// getCmd is GET key. It takes no lock and copies the value straight from
-// pebble's buffer into the reply.
-func (db *DB) getCmd(dst []byte, args [][]byte) ([]byte, error) {
-	key := args[1]
-	e, closer, found, err := db.read(key)
-	if !found {
-		return resp.AppendNull(dst), err
+// getCmd is GET key. It takes no lock: the store renders the value into
+// the reply (see Store.Append).
+func (eng *Engine) getCmd(dst []byte, args [][]byte) ([]byte, error) {
+	dst, found, err := eng.st.Append(dst, args[1], appendBulkValue)
+	if !found && err == nil {
+		dst = resp.AppendNull(dst)
 	}
-	if db.expired(e) {
-		closer.Close()
-		_, err := db.reap(key)
-		return resp.AppendNull(dst), err
-	}
-	dst = resp.AppendBulk(dst, e.val)
-	closer.Close()
-	return dst, nil
+	return dst, err
 }
+
+// appendBulkValue is the AppendFunc of GET: the value as a bulk string.
+func appendBulkValue(dst, _ []byte, e Entry) []byte { return resp.AppendBulk(dst, e.Val) }
 
 // setCmd is SET key value [NX|XX] [GET] [EX|PX|EXAT|PXAT t|KEEPTTL]: options
 // first, then the deadline, then the key, as redis 7.0 does.
-func (db *DB) setCmd(dst []byte, args [][]byte) ([]byte, error) {
+func (eng *Engine) setCmd(dst []byte, args [][]byte) ([]byte, error) {
 	o, ok := parseStrOpts(args[3:], true)
 	if !ok {
 		return append(dst, errSyntax...), nil
 	}
 	var now, exp int64
 	if o.flags&optExpire != 0 {
-		now = db.now()
+		now = eng.now()
 		var errReply string
 		if exp, errReply = o.deadline(now, "set"); errReply != "" {
 			return append(dst, errReply...), nil
 		}
 	}
-	return db.set(dst, args[1], args[2], o.flags, exp, now)
+	if !eng.st.Fits(len(args[1]), len(args[2])) {
+		return append(dst, errOOM...), nil
+	}
+	return eng.set(dst, args[1], args[2], o.flags, exp, now)
 }
 
 // set applies a parsed SET with deadline exp (0 for none) computed at now.
 // A plain SET reads neither the old value nor the clock.
-func (db *DB) set(dst []byte, key, val []byte, flags int, exp, now int64) ([]byte, error) {
-	s := db.lockKey(key)
+func (eng *Engine) set(dst []byte, key, val []byte, flags int, exp, now int64) ([]byte, error) {
+	s := eng.lockKey(key)
 	defer s.Unlock()
-	var old entry
+	var old Entry
 	found := false
 	if flags&(optNX|optXX|optGet|optKeepTTL) != 0 {
 		var err error
-		if old, found, err = db.lookup(key); err != nil {
+		if old, found, err = eng.st.Load(key, true); err != nil {
 			return dst, err
 		}
 	}
@@ -72,9 +70,9 @@ func (db *DB) set(dst []byte, key, val []byte, flags int, exp, now int64) ([]byt
 		return dst, nil
 	}
 	if flags&optKeepTTL != 0 && found {
-		exp = old.exp
+		exp = old.Exp
 	}
-	if _, err := db.put(db.pdb, key, entry{val: val, exp: exp}, now); err != nil {
+	if _, err := eng.put(eng.st, key, Entry{Val: eng.clone(val), Exp: exp}, now); err != nil {
 		return dst, err
 	}
 	if !get {
@@ -84,27 +82,27 @@ func (db *DB) set(dst []byte, key, val []byte, flags int, exp, now int64) ([]byt
 }
 
 // getdelCmd is GETDEL key.
-func (db *DB) getdelCmd(dst []byte, args [][]byte) ([]byte, error) {
-	s := db.lockKey(args[1])
+func (eng *Engine) getdelCmd(dst []byte, args [][]byte) ([]byte, error) {
+	s := eng.lockKey(args[1])
 	defer s.Unlock()
-	e, ok, err := db.lookup(args[1])
+	e, ok, err := eng.st.Load(args[1], true)
 	if ok {
-		err = db.delete(db.pdb, args[1])
+		err = eng.st.Delete(args[1])
 	}
 	return appendValue(dst, e, ok), err
 }
 
 // mgetCmd is MGET key [key ...]. It holds the stripes of all its keys, so it
 // never sees half of an MSET.
-func (db *DB) mgetCmd(dst []byte, args [][]byte) ([]byte, error) {
+func (eng *Engine) mgetCmd(dst []byte, args [][]byte) ([]byte, error) {
 	keys := args[1:]
 	locked := len(keys) > 1
 	if locked {
-		defer db.unlockSet(db.lockKeys(keys, 1))
+		defer eng.unlockSet(eng.lockKeys(keys, 1))
 	}
 	dst = resp.AppendArrayHeader(dst, len(keys))
 	for _, key := range keys {
-		e, ok, err := db.find(key, locked)
+		e, ok, err := eng.st.Load(key, locked)
 		if err != nil {
 			return dst, err
 		}
@@ -114,39 +112,44 @@ func (db *DB) mgetCmd(dst []byte, args [][]byte) ([]byte, error) {
 }
 
 // msetCmd is MSET key value [key value ...].
-func (db *DB) msetCmd(dst []byte, args [][]byte) ([]byte, error) {
-	return db.msetGeneric(dst, args, "mset", false)
+func (eng *Engine) msetCmd(dst []byte, args [][]byte) ([]byte, error) {
+	return eng.msetGeneric(dst, args, "mset", false)
 }
 
 // msetnxCmd is MSETNX key value [key value ...].
-func (db *DB) msetnxCmd(dst []byte, args [][]byte) ([]byte, error) {
-	return db.msetGeneric(dst, args, "msetnx", true)
+func (eng *Engine) msetnxCmd(dst []byte, args [][]byte) ([]byte, error) {
+	return eng.msetGeneric(dst, args, "msetnx", true)
 }
 
 // msetGeneric sets all pairs, or with nx none of them if any key exists. It
 // holds the stripes of all keys throughout and writes one batch, so the
 // command is atomic, on disk too.
-func (db *DB) msetGeneric(dst []byte, args [][]byte, name string, nx bool) ([]byte, error) {
+func (eng *Engine) msetGeneric(dst []byte, args [][]byte, name string, nx bool) ([]byte, error) {
 	if len(args)%2 == 0 {
 		return resp.AppendError(dst, "ERR wrong number of arguments for '"+name+"' command"), nil
 	}
 	pairs := args[1:]
-	defer db.unlockSet(db.lockKeys(pairs, 2))
+	for i := 0; i < len(pairs); i += 2 {
+		if !eng.st.Fits(len(pairs[i]), len(pairs[i+1])) {
+			return append(dst, errOOM...), nil
+		}
+	}
+	defer eng.unlockSet(eng.lockKeys(pairs, 2))
 	if nx {
 		for i := 0; i < len(pairs); i += 2 {
-			if _, ok, err := db.lookup(pairs[i]); ok || err != nil {
+			if _, ok, err := eng.st.Load(pairs[i], true); ok || err != nil {
 				return resp.AppendInt(dst, 0), err
 			}
 		}
 	}
-	b := db.pdb.NewBatch()
+	b := eng.st.NewBatch()
 	defer b.Close()
 	for i := 0; i < len(pairs); i += 2 {
-		if _, err := db.put(b, pairs[i], entry{val: pairs[i+1]}, 0); err != nil {
+		if _, err := eng.put(b, pairs[i], Entry{Val: eng.clone(pairs[i+1])}, 0); err != nil {
 			return dst, err
 		}
 	}
-	if err := db.commit(b); err != nil {
+	if err := b.Commit(); err != nil {
 		return dst, err
 	}
 	if nx {
@@ -155,35 +158,39 @@ func (db *DB) msetGeneric(dst []byte, args [][]byte, name string, nx bool) ([]by
 	return append(dst, replyOK...), nil
 }
 
-// appendCmd is APPEND key value.
-func (db *DB) appendCmd(dst []byte, args [][]byte) ([]byte, error) {
+// appendCmd is APPEND key value. The value grows in place when its spare
+// capacity allows: no stored entry covers the bytes past its length.
+func (eng *Engine) appendCmd(dst []byte, args [][]byte) ([]byte, error) {
 	key, add := args[1], args[2]
-	s := db.lockKey(key)
+	s := eng.lockKey(key)
 	defer s.Unlock()
-	old, found, err := db.lookup(key)
+	old, found, err := eng.st.Load(key, true)
 	if err != nil {
 		return dst, err
 	}
-	total := len(old.val) + len(add)
-	if found && tooLong(int64(len(old.val)), len(add)) {
+	total := len(old.Val) + len(add)
+	if found && tooLong(int64(len(old.Val)), len(add)) {
 		return append(dst, errTooLong...), nil
 	}
+	if !eng.st.Fits(len(key), total) {
+		return append(dst, errOOM...), nil
+	}
 	if !found {
-		_, err = db.put(db.pdb, key, entry{val: add}, 0)
+		_, err = eng.put(eng.st, key, Entry{Val: eng.clone(add)}, 0)
 	} else if len(add) > 0 {
-		_, err = db.put(db.pdb, key, entry{val: append(old.val, add...), exp: old.exp, flags: old.flags}, 0)
+		_, err = eng.put(eng.st, key, Entry{Val: append(old.Val, add...), Exp: old.Exp, Flags: old.Flags}, 0)
 	}
 	return resp.AppendInt(dst, int64(total)), err
 }
 
 // strlenCmd is STRLEN key.
-func (db *DB) strlenCmd(dst []byte, args [][]byte) ([]byte, error) {
-	e, _, err := db.peek(args[1])
-	return resp.AppendInt(dst, int64(len(e.val))), err
+func (eng *Engine) strlenCmd(dst []byte, args [][]byte) ([]byte, error) {
+	e, _, err := eng.st.Load(args[1], false)
+	return resp.AppendInt(dst, int64(len(e.Val))), err
 }
 
 // getrangeCmd is GETRANGE key start end, with redis 7.0's index rules.
-func (db *DB) getrangeCmd(dst []byte, args [][]byte) ([]byte, error) {
+func (eng *Engine) getrangeCmd(dst []byte, args [][]byte) ([]byte, error) {
 	start, ok := parseInt(args[2])
 	if !ok {
 		return append(dst, errNotInteger...), nil
@@ -192,11 +199,11 @@ func (db *DB) getrangeCmd(dst []byte, args [][]byte) ([]byte, error) {
 	if !ok {
 		return append(dst, errNotInteger...), nil
 	}
-	e, _, err := db.peek(args[1])
+	e, _, err := eng.st.Load(args[1], false)
 	if err != nil {
 		return dst, err
 	}
-	n := int64(len(e.val))
+	n := int64(len(e.Val))
 	if start < 0 && end < 0 && start > end {
 		return resp.AppendBulk(dst, nil), nil
 	}
@@ -212,7 +219,7 @@ func (db *DB) getrangeCmd(dst []byte, args [][]byte) ([]byte, error) {
 	if start > end || n == 0 {
 		return resp.AppendBulk(dst, nil), nil
 	}
-	return resp.AppendBulk(dst, e.val[start:end+1]), nil
+	return resp.AppendBulk(dst, e.Val[start:end+1]), nil
 }
 
 // tooLong reports whether a string of size+add bytes passes redis's
@@ -222,8 +229,9 @@ func tooLong(size int64, add int) bool {
 	return total > maxStringBytes || total < size
 }
 
-// setrangeCmd is SETRANGE key offset value.
-func (db *DB) setrangeCmd(dst []byte, args [][]byte) ([]byte, error) {
+// setrangeCmd is SETRANGE key offset value. The new value is always a copy:
+// readers may hold the old one.
+func (eng *Engine) setrangeCmd(dst []byte, args [][]byte) ([]byte, error) {
 	key, value := args[1], args[3]
 	offset, ok := parseInt(args[2])
 	if !ok {
@@ -232,26 +240,29 @@ func (db *DB) setrangeCmd(dst []byte, args [][]byte) ([]byte, error) {
 	if offset < 0 {
 		return append(dst, errOffset...), nil
 	}
-	s := db.lockKey(key)
+	s := eng.lockKey(key)
 	defer s.Unlock()
-	old, found, err := db.lookup(key)
+	old, found, err := eng.st.Load(key, true)
 	if err != nil {
 		return dst, err
 	}
 	if len(value) == 0 {
-		return resp.AppendInt(dst, int64(len(old.val))), nil
+		return resp.AppendInt(dst, int64(len(old.Val))), nil
 	}
 	if tooLong(offset, len(value)) {
 		return append(dst, errTooLong...), nil
 	}
-	n := max(len(old.val), int(offset)+len(value))
-	buf := make([]byte, n)
-	copy(buf, old.val)
-	copy(buf[offset:], value)
-	e := entry{val: buf}
-	if found {
-		e.exp, e.flags = old.exp, old.flags
+	n := max(len(old.Val), int(offset)+len(value))
+	if !eng.st.Fits(len(key), n) {
+		return append(dst, errOOM...), nil
 	}
-	_, err = db.put(db.pdb, key, e, 0)
+	buf := make([]byte, n)
+	copy(buf, old.Val)
+	copy(buf[offset:], value)
+	e := Entry{Val: buf}
+	if found {
+		e.Exp, e.Flags = old.Exp, old.Flags
+	}
+	_, err = eng.put(eng.st, key, e, 0)
 	return resp.AppendInt(dst, int64(n)), err
 }

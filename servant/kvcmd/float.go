@@ -1,13 +1,9 @@
-package kvdb
+package kvcmd
 
 import (
 	"bytes"
 	"math/big"
 )
-
-// This file is a copy of lcache's float.go, whose helpers are unexported: the
-// INCRBYFLOAT arithmetic must stay identical for kvdb's replies to match lcache's
-// byte for byte (TestDifferentialRedis checks it). Change both together.
 
 // INCRBYFLOAT in redis computes with C long double, which on x86-64 is the
 // x87 80-bit format: a 64-bit mantissa, finite below 2^16384, subnormal below

@@ -1,4 +1,4 @@
-package kvdb
+package kvcmd
 
 import (
 	"github.com/fae-dev/fae/resp"
@@ -6,14 +6,14 @@ import (
 
 // delCmd is DEL key [key ...]: the number of keys removed; a key named twice
 // counts once. The deletions are one batch, atomic on disk too.
-func (db *DB) delCmd(dst []byte, args [][]byte) ([]byte, error) {
+func (eng *Engine) delCmd(dst []byte, args [][]byte) ([]byte, error) {
 	keys := args[1:]
-	defer db.unlockSet(db.lockKeys(keys, 1))
+	defer eng.unlockSet(eng.lockKeys(keys, 1))
 	if len(keys) == 1 {
-		ok, err := db.remove(keys[0])
+		ok, err := eng.remove(keys[0])
 		return appendBool(dst, ok), err
 	}
-	b := db.pdb.NewBatch()
+	b := eng.st.NewBatch()
 	defer b.Close()
 	seen := make(map[string]bool, len(keys))
 	var n int64
@@ -22,19 +22,19 @@ func (db *DB) delCmd(dst []byte, args [][]byte) ([]byte, error) {
 			continue
 		}
 		seen[string(key)] = true
-		_, ok, err := db.lookup(key)
+		_, ok, err := eng.st.Load(key, true)
 		if err != nil {
 			return dst, err
 		}
 		if ok {
-			if err := db.delete(b, key); err != nil {
+			if err := b.Delete(key); err != nil {
 				return dst, err
 			}
 			n++
 		}
 	}
 	if n > 0 {
-		if err := db.commit(b); err != nil {
+		if err := b.Commit(); err != nil {
 			return dst, err
 		}
 	}
@@ -51,15 +51,15 @@ func appendBool(dst []byte, ok bool) []byte {
 
 // existsCmd is EXISTS key [key ...]: a key named twice counts twice. With
 // several keys it holds their stripes, to count one consistent state.
-func (db *DB) existsCmd(dst []byte, args [][]byte) ([]byte, error) {
+func (eng *Engine) existsCmd(dst []byte, args [][]byte) ([]byte, error) {
 	keys := args[1:]
 	locked := len(keys) > 1
 	if locked {
-		defer db.unlockSet(db.lockKeys(keys, 1))
+		defer eng.unlockSet(eng.lockKeys(keys, 1))
 	}
 	var n int64
 	for _, key := range keys {
-		_, ok, err := db.find(key, locked)
+		_, ok, err := eng.st.Load(key, locked)
 		if err != nil {
 			return dst, err
 		}
@@ -70,34 +70,33 @@ func (db *DB) existsCmd(dst []byte, args [][]byte) ([]byte, error) {
 	return resp.AppendInt(dst, n), nil
 }
 
-// typeCmd is TYPE key: kvdb holds only strings.
-func (db *DB) typeCmd(dst []byte, args [][]byte) ([]byte, error) {
-	_, ok, err := db.peek(args[1])
+// typeCmd is TYPE key: the engine holds only strings.
+func (eng *Engine) typeCmd(dst []byte, args [][]byte) ([]byte, error) {
+	_, ok, err := eng.st.Load(args[1], false)
 	if ok {
 		return resp.AppendSimple(dst, "string"), err
 	}
 	return resp.AppendSimple(dst, "none"), err
 }
 
-// dbsizeCmd is DBSIZE: the number of keys that have not expired, counted
-// by a scan of the whole store (see count).
-func (db *DB) dbsizeCmd(dst []byte, _ [][]byte) ([]byte, error) {
-	n, err := db.count()
+// dbsizeCmd is DBSIZE: the number of keys the store holds (Store.Len).
+func (eng *Engine) dbsizeCmd(dst []byte, _ [][]byte) ([]byte, error) {
+	n, err := eng.st.Len()
 	return resp.AppendInt(dst, n), err
 }
 
 // flushdbCmd is FLUSHDB [ASYNC|SYNC]; both modes remove everything before
 // replying. It holds every stripe, so no write interleaves.
-func (db *DB) flushdbCmd(dst []byte, args [][]byte) ([]byte, error) {
+func (eng *Engine) flushdbCmd(dst []byte, args [][]byte) ([]byte, error) {
 	if len(args) > 2 || (len(args) == 2 && !is(args[1], "sync") && !is(args[1], "async")) {
 		return append(dst, errSyntax...), nil
 	}
-	defer db.unlockSet(db.lockAll())
-	return append(dst, replyOK...), db.clear()
+	defer eng.unlockSet(eng.lockAll())
+	return append(dst, replyOK...), eng.st.Clear()
 }
 
 // pingCmd is PING [message].
-func (db *DB) pingCmd(dst []byte, args [][]byte) ([]byte, error) {
+func (eng *Engine) pingCmd(dst []byte, args [][]byte) ([]byte, error) {
 	switch len(args) {
 	case 1:
 		return resp.AppendSimple(dst, "PONG"), nil
@@ -108,6 +107,6 @@ func (db *DB) pingCmd(dst []byte, args [][]byte) ([]byte, error) {
 }
 
 // echoCmd is ECHO message.
-func (db *DB) echoCmd(dst []byte, args [][]byte) ([]byte, error) {
+func (eng *Engine) echoCmd(dst []byte, args [][]byte) ([]byte, error) {
 	return resp.AppendBulk(dst, args[1]), nil
 }

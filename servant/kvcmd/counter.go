@@ -1,4 +1,4 @@
-package kvdb
+package kvcmd
 
 import (
 	"math"
@@ -8,26 +8,26 @@ import (
 )
 
 // incrCmd is INCR key.
-func (db *DB) incrCmd(dst []byte, args [][]byte) ([]byte, error) {
-	return db.incrBy(dst, args[1], 1)
+func (eng *Engine) incrCmd(dst []byte, args [][]byte) ([]byte, error) {
+	return eng.incrBy(dst, args[1], 1)
 }
 
 // decrCmd is DECR key.
-func (db *DB) decrCmd(dst []byte, args [][]byte) ([]byte, error) {
-	return db.incrBy(dst, args[1], -1)
+func (eng *Engine) decrCmd(dst []byte, args [][]byte) ([]byte, error) {
+	return eng.incrBy(dst, args[1], -1)
 }
 
 // incrbyCmd is INCRBY key increment.
-func (db *DB) incrbyCmd(dst []byte, args [][]byte) ([]byte, error) {
+func (eng *Engine) incrbyCmd(dst []byte, args [][]byte) ([]byte, error) {
 	incr, ok := parseInt(args[2])
 	if !ok {
 		return append(dst, errNotInteger...), nil
 	}
-	return db.incrBy(dst, args[1], incr)
+	return eng.incrBy(dst, args[1], incr)
 }
 
 // decrbyCmd is DECRBY key decrement.
-func (db *DB) decrbyCmd(dst []byte, args [][]byte) ([]byte, error) {
+func (eng *Engine) decrbyCmd(dst []byte, args [][]byte) ([]byte, error) {
 	decr, ok := parseInt(args[2])
 	if !ok {
 		return append(dst, errNotInteger...), nil
@@ -35,22 +35,22 @@ func (db *DB) decrbyCmd(dst []byte, args [][]byte) ([]byte, error) {
 	if decr == math.MinInt64 {
 		return append(dst, errDecrement...), nil
 	}
-	return db.incrBy(dst, args[1], -decr)
+	return eng.incrBy(dst, args[1], -decr)
 }
 
 // incrBy adds incr to the integer at key (0 if absent), keeping its TTL, as
 // redis's incrDecrCommand.
-func (db *DB) incrBy(dst []byte, key []byte, incr int64) ([]byte, error) {
-	s := db.lockKey(key)
+func (eng *Engine) incrBy(dst []byte, key []byte, incr int64) ([]byte, error) {
+	s := eng.lockKey(key)
 	defer s.Unlock()
-	old, found, err := db.lookup(key)
+	old, found, err := eng.st.Load(key, true)
 	if err != nil {
 		return dst, err
 	}
 	var v int64
 	if found {
 		var ok bool
-		if v, ok = parseInt(old.val); !ok {
+		if v, ok = parseInt(old.Val); !ok {
 			return append(dst, errNotInteger...), nil
 		}
 	}
@@ -59,9 +59,8 @@ func (db *DB) incrBy(dst []byte, key []byte, incr int64) ([]byte, error) {
 		return append(dst, errOverflow...), nil
 	}
 	v += incr
-	var buf [20]byte
-	e := entry{val: strconv.AppendInt(buf[:0], v, 10), exp: old.exp, flags: old.flags}
-	if _, err := db.put(db.pdb, key, e, 0); err != nil {
+	e := Entry{Val: strconv.AppendInt(nil, v, 10), Exp: old.Exp, Flags: old.Flags}
+	if _, err := eng.put(eng.st, key, e, 0); err != nil {
 		return dst, err
 	}
 	return resp.AppendInt(dst, v), nil
@@ -69,18 +68,18 @@ func (db *DB) incrBy(dst []byte, key []byte, incr int64) ([]byte, error) {
 
 // incrbyfloatCmd is INCRBYFLOAT key increment, computed in x87 long double
 // precision and formatted as redis does (see float.go).
-func (db *DB) incrbyfloatCmd(dst []byte, args [][]byte) ([]byte, error) {
+func (eng *Engine) incrbyfloatCmd(dst []byte, args [][]byte) ([]byte, error) {
 	key := args[1]
-	s := db.lockKey(key)
+	s := eng.lockKey(key)
 	defer s.Unlock()
-	old, found, err := db.lookup(key)
+	old, found, err := eng.st.Load(key, true)
 	if err != nil {
 		return dst, err
 	}
 	value := zeroLongDouble()
 	if found {
 		var ok bool
-		if value, ok = parseLongDouble(old.val); !ok {
+		if value, ok = parseLongDouble(old.Val); !ok {
 			return append(dst, errNotFloat...), nil
 		}
 	}
@@ -93,7 +92,7 @@ func (db *DB) incrbyfloatCmd(dst []byte, args [][]byte) ([]byte, error) {
 		return append(dst, errNaN...), nil
 	}
 	val := formatLongDouble(sum)
-	if _, err := db.put(db.pdb, key, entry{val: val, exp: old.exp, flags: old.flags}, 0); err != nil {
+	if _, err := eng.put(eng.st, key, Entry{Val: val, Exp: old.Exp, Flags: old.Flags}, 0); err != nil {
 		return dst, err
 	}
 	return resp.AppendBulk(dst, val), nil

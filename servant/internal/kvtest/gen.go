@@ -1,12 +1,14 @@
-package lcache
+package kvtest
 
 import (
+	"bytes"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 )
 
-// gen produces a seeded random stream of string commands over a small key
+// Gen produces a seeded random stream of string commands over a small key
 // space, with argument shapes that hit error paths: wrong arity, bad and
 // overflowing integers, odd floats, option combinations, negative ranges.
 //
@@ -17,23 +19,25 @@ import (
 // stream's running time, and GT/LT comparisons come out the same in redis and
 // lcache. Nothing valid expires during the stream: deadlines are at least
 // 1e10 ms away or already past (which deletes deterministically).
-type gen struct {
+type Gen struct {
 	r  *rand.Rand
 	t0 int64 // unix ms when the stream starts
 	i  int64 // index of the command being generated
 }
 
-func newGen(seed uint64, t0 int64) *gen {
-	return &gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), t0: t0}
+// NewGen returns the generator of the stream of seed, whose deadlines count
+// from t0, in unix milliseconds.
+func NewGen(seed uint64, t0 int64) *Gen {
+	return &Gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), t0: t0}
 }
 
 // pick returns one of xs.
-func pick[T any](g *gen, xs ...T) T { return xs[g.r.IntN(len(xs))] }
+func pick[T any](g *Gen, xs ...T) T { return xs[g.r.IntN(len(xs))] }
 
 // chance reports true with probability p/100.
-func (g *gen) chance(p int) bool { return g.r.IntN(100) < p }
+func (g *Gen) chance(p int) bool { return g.r.IntN(100) < p }
 
-func (g *gen) key() string {
+func (g *Gen) key() string {
 	switch {
 	case g.chance(1):
 		return ""
@@ -50,7 +54,7 @@ var valuePool = []string{
 	"hello", "", "a\x00b", "\r\n", "world", "foo bar", "3.0000000000000000001",
 }
 
-func (g *gen) value() string {
+func (g *Gen) value() string {
 	switch {
 	case g.chance(1):
 		return strings.Repeat(pick(g, "x", "ab", "0"), 1+g.r.IntN(1000))
@@ -66,14 +70,16 @@ var intPool = []string{
 	"abc", "1.5", "", "+1", "01", "-0", " 1", "1e3", "4611686018427387904",
 }
 
-func (g *gen) intArg() string {
+func (g *Gen) intArg() string {
 	if g.chance(40) {
 		return strconv.Itoa(g.r.IntN(41) - 20)
 	}
 	return pick(g, intPool...)
 }
 
-var floatPool = []string{
+// FloatPool holds the INCRBYFLOAT increments the stream picks from: odd
+// spellings, limits of the x87 long double range, and invalid ones.
+var FloatPool = []string{
 	"0", "1", "-1", "0.1", "0.2", "-0.3", "10.50", "5.0e3", "-3.25", "1e10", "1e-10", "1e308",
 	"-1e308", "1e4932", "1.1e4932", "1e5000", "1e-5000", "1e-4950", "inf", "-inf", "Infinity",
 	"nan", "0x1p4", "0x1.8", "0x.8p1", "0X1P-2", "0x", "1e", "1e+", "abc", "", " 1", "1 ", ".5",
@@ -81,21 +87,21 @@ var floatPool = []string{
 	"123456789012345678901234567890", "9223372036854775807", "-9223372036854775808", "1\x00",
 }
 
-func (g *gen) floatArg() string {
+func (g *Gen) floatArg() string {
 	if g.chance(30) {
 		return strconv.FormatFloat(g.r.NormFloat64()*1000, pick(g, byte('g'), 'f', 'e'), -1, 64)
 	}
-	return pick(g, floatPool...)
+	return pick(g, FloatPool...)
 }
 
 // nominal returns a deadline offset in ms that no other command shares.
-func (g *gen) nominal() int64 {
+func (g *Gen) nominal() int64 {
 	return int64(1+g.r.IntN(5))*1e10 + g.i*1e5
 }
 
 // relTime returns the argument of EX/PX/EXPIRE/PEXPIRE: mostly nominal, else
 // a value that is invalid or (for EXPIRE) already past.
-func (g *gen) relTime(seconds bool) string {
+func (g *Gen) relTime(seconds bool) string {
 	if g.chance(80) {
 		if seconds {
 			return strconv.FormatInt(g.nominal()/1000, 10)
@@ -112,7 +118,7 @@ func (g *gen) relTime(seconds bool) string {
 
 // absTime returns the argument of EXAT/PXAT/EXPIREAT/PEXPIREAT: mostly
 // nominal, else past, invalid or fixed far-future values.
-func (g *gen) absTime(seconds bool) string {
+func (g *Gen) absTime(seconds bool) string {
 	if g.chance(70) {
 		ms := g.t0 + g.nominal()
 		if seconds {
@@ -129,7 +135,7 @@ func (g *gen) absTime(seconds bool) string {
 }
 
 // setOpts returns random SET options, and whether they include EXAT/PXAT.
-func (g *gen) setOpts() ([]string, bool) {
+func (g *Gen) setOpts() ([]string, bool) {
 	if g.chance(40) {
 		return nil, false
 	}
@@ -161,7 +167,7 @@ func (g *gen) setOpts() ([]string, bool) {
 	return opts, abs
 }
 
-func (g *gen) getexOpts() []string {
+func (g *Gen) getexOpts() []string {
 	var opts []string
 	for range g.r.IntN(3) {
 		switch g.r.IntN(7) {
@@ -182,7 +188,7 @@ func (g *gen) getexOpts() []string {
 	return opts
 }
 
-func (g *gen) expireOpts() []string {
+func (g *Gen) expireOpts() []string {
 	var opts []string
 	if g.chance(50) {
 		return nil
@@ -193,7 +199,7 @@ func (g *gen) expireOpts() []string {
 	return opts
 }
 
-func (g *gen) keys(max int) []string {
+func (g *Gen) keys(max int) []string {
 	ks := make([]string, 1+g.r.IntN(max))
 	for i := range ks {
 		ks[i] = g.key()
@@ -201,10 +207,10 @@ func (g *gen) keys(max int) []string {
 	return ks
 }
 
-// next returns the next commands: usually one, two when a SET with an
+// Next returns the next commands: usually one, two when a SET with an
 // absolute deadline is followed by EXISTS, which makes redis drop the key
 // at once if the deadline has passed (as lcache does), so DBSIZE agrees.
-func (g *gen) next() [][]string {
+func (g *Gen) Next() [][]string {
 	g.i++
 	name, args, probe := g.command()
 	if g.chance(4) {
@@ -217,7 +223,7 @@ func (g *gen) next() [][]string {
 	return [][]string{cmd}
 }
 
-func (g *gen) caseOf(name string) string {
+func (g *Gen) caseOf(name string) string {
 	switch g.r.IntN(4) {
 	case 0:
 		return strings.ToUpper(name)
@@ -227,7 +233,7 @@ func (g *gen) caseOf(name string) string {
 	return name
 }
 
-func (g *gen) corruptArity(args []string) []string {
+func (g *Gen) corruptArity(args []string) []string {
 	if len(args) > 0 && g.chance(60) {
 		return args[:g.r.IntN(len(args))]
 	}
@@ -236,7 +242,7 @@ func (g *gen) corruptArity(args []string) []string {
 
 // command returns a command name, its arguments, and whether an EXISTS probe
 // must follow.
-func (g *gen) command() (string, []string, bool) {
+func (g *Gen) command() (string, []string, bool) {
 	k := g.key()
 	switch n := g.r.IntN(100); {
 	case n < 12:
@@ -289,7 +295,7 @@ func (g *gen) command() (string, []string, bool) {
 	return "get", []string{k}, false
 }
 
-func (g *gen) expireCommand(k string) (string, []string, bool) {
+func (g *Gen) expireCommand(k string) (string, []string, bool) {
 	var name, t string
 	switch g.r.IntN(4) {
 	case 0:
@@ -304,7 +310,7 @@ func (g *gen) expireCommand(k string) (string, []string, bool) {
 	return name, append([]string{k, t}, g.expireOpts()...), false
 }
 
-func (g *gen) pairs() []string {
+func (g *Gen) pairs() []string {
 	var args []string
 	for range 1 + g.r.IntN(3) {
 		args = append(args, g.key(), g.value())
@@ -315,16 +321,39 @@ func (g *gen) pairs() []string {
 	return args
 }
 
-func (g *gen) index() string {
+func (g *Gen) index() string {
 	if g.chance(70) {
 		return strconv.Itoa(g.r.IntN(31) - 15)
 	}
 	return pick(g, "9223372036854775807", "-9223372036854775808", "abc", "", "1.0")
 }
 
-func (g *gen) offset() string {
+func (g *Gen) offset() string {
 	if g.chance(80) {
 		return strconv.Itoa(g.r.IntN(30))
 	}
 	return pick(g, "-1", "abc", "536870912", "9223372036854775807", "9223372036854775800", "")
+}
+
+// TimeSensitive reports whether the reply or the effect of a command depends
+// on the moment it runs: TTL, PTTL, and relative deadlines.
+func TimeSensitive(args [][]byte) bool {
+	switch strings.ToLower(string(args[0])) {
+	case "ttl", "pttl", "expire", "pexpire":
+		return true
+	case "set", "getex":
+		return slices.ContainsFunc(args[1:], func(a []byte) bool {
+			return isOption(a, "ex") || isOption(a, "px")
+		})
+	}
+	return false
+}
+
+// isOption reports whether option b is name in any case, compared as redis
+// compares options: as a C string, which ends at its first NUL byte.
+func isOption(b []byte, name string) bool {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return strings.EqualFold(string(b), name)
 }

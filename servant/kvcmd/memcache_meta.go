@@ -1,4 +1,4 @@
-package lcache
+package kvcmd
 
 import (
 	"bytes"
@@ -9,10 +9,10 @@ import (
 
 // The meta commands mg, ms, md, ma and mn, as memcached 1.6.18 runs them
 // (proto_text.c). Flags are single-letter tokens, some with an argument;
-// the reply echoes some of them in the order they were sent. lcache does
-// not implement the stale-while-revalidate flags (mg N, R, h, l; ms and md
-// I), which need per-item state it does not keep: a command with one of
-// them is refused with "CLIENT_ERROR lcache does not support meta flag X".
+// the reply echoes some of them in the order they were sent. The engine
+// does not implement the stale-while-revalidate flags (mg N, R, h, l; ms
+// and md I), which need per-item state it does not keep: a command with one
+// of them is refused with "CLIENT_ERROR name does not support meta flag X".
 
 // Meta errors as memcached 1.6.18 words them.
 const (
@@ -53,47 +53,56 @@ type metaFlags struct {
 }
 
 // doMeta executes a meta command.
-func (c *Cache) doMeta(dst []byte, r *MC, op mcOp) []byte {
+func (eng *Engine) doMeta(dst []byte, r *MC, op mcOp) ([]byte, error) {
 	if op == mcMetaNoop {
-		return append(dst, "MN\r\n"...)
+		return append(dst, "MN\r\n"...), nil
 	}
 	if len(r.Keys) != 1 {
-		return append(dst, mcError...)
+		return append(dst, mcError...), nil
 	}
-	maxFlags := metaMaxFlags
-	if op == mcMetaSet {
-		maxFlags--
-	}
-	switch {
-	case len(r.Keys[0]) > MemcacheMaxKey:
-		return append(dst, mcBadFormat...)
-	case len(r.Meta) > maxFlags && op == mcMetaGet:
-		return append(dst, "CLIENT_ERROR options flags are too long\r\n"...)
-	case len(r.Meta) > maxFlags:
-		return append(dst, "CLIENT_ERROR options flags too long\r\n"...)
+	if reply := checkMeta(r, op); reply != "" {
+		return append(dst, reply...), nil
 	}
 	mf, errReply := parseMetaFlags(r.Keys[0], r.Meta)
 	if errReply != "" {
 		if op == mcMetaDelete || op == mcMetaArith {
 			errReply = mcFlagBad
 		}
-		return append(dst, errReply...)
+		return append(dst, errReply...), nil
 	}
 	if f := mf.unsupported(op); f != 0 {
-		return append(dst, "CLIENT_ERROR lcache does not support meta flag "+string(f)+"\r\n"...)
+		return append(dst, eng.errStr.metaFlag+string(f)+"\r\n"...), nil
 	}
 	switch op {
 	case mcMetaGet:
-		return c.metaGet(dst, r, &mf)
+		return eng.metaGet(dst, r, &mf)
 	case mcMetaSet:
-		return c.metaSet(dst, r, &mf)
+		return eng.metaSet(dst, r, &mf)
 	case mcMetaDelete:
-		return c.metaDelete(dst, r, &mf)
+		return eng.metaDelete(dst, r, &mf)
 	}
-	return c.metaArith(dst, r, &mf)
+	return eng.metaArith(dst, r, &mf)
 }
 
-// unsupported returns the first flag of mf that lcache does not implement
+// checkMeta returns memcached's error for a meta command whose key or flag
+// count is too long, or "".
+func checkMeta(r *MC, op mcOp) string {
+	maxFlags := metaMaxFlags
+	if op == mcMetaSet {
+		maxFlags--
+	}
+	switch {
+	case len(r.Keys[0]) > MaxKey:
+		return mcBadFormat
+	case len(r.Meta) > maxFlags && op == mcMetaGet:
+		return "CLIENT_ERROR options flags are too long\r\n"
+	case len(r.Meta) > maxFlags:
+		return "CLIENT_ERROR options flags too long\r\n"
+	}
+	return ""
+}
+
+// unsupported returns the first flag of mf that the engine does not implement
 // for the command op, or 0.
 func (mf *metaFlags) unsupported(op mcOp) byte {
 	switch {
@@ -317,40 +326,45 @@ func appendTTL(dst []byte, exp, now int64) []byte {
 
 // metaGet is mg key flags*. A hit answers VA (with v) or HD and the asked
 // flags in order, a miss EN (nothing under q).
-func (c *Cache) metaGet(dst []byte, r *MC, mf *metaFlags) []byte {
-	key, start, now := mf.key, len(dst), nowMillis()
+func (eng *Engine) metaGet(dst []byte, r *MC, mf *metaFlags) ([]byte, error) {
+	key, start, now := mf.key, len(dst), eng.now()
 	if mf.newTTL {
-		s := c.lockKey(key)
+		s := eng.lockKey(key)
 		defer s.Unlock()
 	}
-	e, ok := c.lookup(key)
+	e, ok, err := eng.st.Load(key, mf.newTTL)
+	if err != nil {
+		return dst, err
+	}
 	if !ok {
 		if _, ok := appendEcho(nil, r.Meta, mf); ok && mf.quiet {
-			return dst
+			return dst, nil
 		}
-		return metaStatus(dst, "EN", r.Meta, mf)
+		return metaStatus(dst, "EN", r.Meta, mf), nil
 	}
 	if mf.value {
-		dst = strconv.AppendInt(append(dst, "VA "...), int64(len(e.val)), 10)
+		dst = strconv.AppendInt(append(dst, "VA "...), int64(len(e.Val)), 10)
 	} else {
 		dst = append(dst, "HD"...)
 	}
 	for _, tok := range r.Meta {
 		switch tok[0] {
 		case 'T':
-			e.exp = mcDeadline(mf.exptime, now)
-			c.retime(key, e, e.exp, now)
+			e.Exp = Deadline(mf.exptime, now)
+			if err := eng.retime(key, e, e.Exp, now); err != nil {
+				return dst, err
+			}
 		case 's':
-			dst = strconv.AppendInt(append(dst, " s"...), int64(len(e.val)), 10)
+			dst = strconv.AppendInt(append(dst, " s"...), int64(len(e.Val)), 10)
 		case 't':
-			dst = appendTTL(dst, e.exp, now)
+			dst = appendTTL(dst, e.Exp, now)
 		case 'c':
-			dst = strconv.AppendUint(append(dst, " c"...), e.cas, 10)
+			dst = strconv.AppendUint(append(dst, " c"...), e.Cas, 10)
 		case 'f':
-			dst = strconv.AppendUint(append(dst, " f"...), uint64(e.flags), 10)
+			dst = strconv.AppendUint(append(dst, " f"...), uint64(e.Flags), 10)
 		case 'O':
 			if len(tok) > metaMaxOpaque {
-				return append(dst[:start], mcOpaqueLong...)
+				return append(dst[:start], mcOpaqueLong...), nil
 			}
 			dst = append(append(dst, ' '), tok...)
 		case 'k':
@@ -359,48 +373,57 @@ func (c *Cache) metaGet(dst []byte, r *MC, mf *metaFlags) []byte {
 	}
 	dst = append(dst, "\r\n"...)
 	if mf.value {
-		dst = append(append(dst, e.val...), "\r\n"...)
+		dst = append(append(dst, e.Val...), "\r\n"...)
 	}
-	return dst
+	return dst, nil
+}
+
+// metaSetOp returns the storage command of an ms mode M, or false.
+func metaSetOp(mode byte) (mcOp, bool) {
+	switch mode {
+	case 0, 'S':
+		return mcSet, true
+	case 'E':
+		return mcAdd, true
+	case 'A':
+		return mcAppend, true
+	case 'P':
+		return mcPrepend, true
+	case 'R':
+		return mcReplace, true
+	}
+	return mcUnknown, false
 }
 
 // metaSet is ms key datalen flags*: mode M picks set (S, the default), add
 // (E), append (A), prepend (P) or replace (R), and C turns set and replace
 // into cas. It answers HD (nothing under q), NS, EX or NF with the O, k and
 // c flags in order.
-func (c *Cache) metaSet(dst []byte, r *MC, mf *metaFlags) []byte {
-	var op mcOp
-	switch mf.mode {
-	case 0, 'S':
-		op = mcSet
-	case 'E':
-		op = mcAdd
-	case 'A':
-		op = mcAppend
-	case 'P':
-		op = mcPrepend
-	case 'R':
-		op = mcReplace
-	default:
-		return append(dst, mcBadSetMode...)
+func (eng *Engine) metaSet(dst []byte, r *MC, mf *metaFlags) ([]byte, error) {
+	op, ok := metaSetOp(mf.mode)
+	if !ok {
+		return append(dst, mcBadSetMode...), nil
 	}
 	if _, ok := appendEcho(nil, r.Meta, mf); !ok {
-		return append(dst, mcOpaqueLong...)
+		return append(dst, mcOpaqueLong...), nil
 	}
 	if mf.hasCas && (op == mcSet || op == mcReplace) {
 		op = mcCas
 	}
 	key := mf.key
-	s := c.lockKey(key)
+	s := eng.lockKey(key)
 	defer s.Unlock()
-	if reply := c.mcRefuse(key, mf.clientFlags, len(r.Value)); reply != "" {
-		c.store.Invalidate(keyString(key)) // whatever the mode, in ms
-		return append(dst, reply...)
+	if reply := eng.mcRefuse(key, mf.clientFlags, len(r.Value)); reply != "" {
+		// whatever the mode, in ms
+		return append(dst, reply...), eng.st.Delete(key)
 	}
-	now := nowMillis()
-	res, cas := c.storeItem(key, op, mf.clientFlags, mcDeadline(mf.exptime, now), now, r.Value, mf.cas)
+	now := eng.now()
+	res, cas, err := eng.storeItem(key, op, mf.clientFlags, Deadline(mf.exptime, now), now, r.Value, mf.cas)
+	if err != nil {
+		return dst, err
+	}
 	if res == mcStored && mf.quiet {
-		return dst
+		return dst, nil
 	}
 	dst = append(dst, metaCode(res)...)
 	for _, tok := range r.Meta {
@@ -413,7 +436,7 @@ func (c *Cache) metaSet(dst []byte, r *MC, mf *metaFlags) []byte {
 			dst = strconv.AppendUint(append(dst, " c"...), cas, 10)
 		}
 	}
-	return append(dst, "\r\n"...)
+	return append(dst, "\r\n"...), nil
 }
 
 // metaCode turns a classic storage reply into the meta status code.
@@ -431,25 +454,29 @@ func metaCode(reply string) string {
 
 // metaDelete is md key flags*: HD (nothing under q) once deleted, NF if
 // missing, EX if C does not match.
-func (c *Cache) metaDelete(dst []byte, r *MC, mf *metaFlags) []byte {
+func (eng *Engine) metaDelete(dst []byte, r *MC, mf *metaFlags) ([]byte, error) {
 	if _, ok := appendEcho(nil, r.Meta, mf); !ok {
-		return append(dst, mcOpaqueLong...)
+		return append(dst, mcOpaqueLong...), nil
 	}
 	key := mf.key
-	s := c.lockKey(key)
+	s := eng.lockKey(key)
 	defer s.Unlock()
-	e, ok := c.lookup(key)
+	e, ok, err := eng.st.Load(key, true)
 	switch {
+	case err != nil:
+		return dst, err
 	case !ok:
-		return metaStatus(dst, "NF", r.Meta, mf)
-	case mf.hasCas && mf.cas != e.cas:
-		return metaStatus(dst, "EX", r.Meta, mf)
+		return metaStatus(dst, "NF", r.Meta, mf), nil
+	case mf.hasCas && mf.cas != e.Cas:
+		return metaStatus(dst, "EX", r.Meta, mf), nil
 	}
-	c.store.Invalidate(keyString(key))
+	if err := eng.st.Delete(key); err != nil {
+		return dst, err
+	}
 	if mf.quiet {
-		return dst
+		return dst, nil
 	}
-	return metaStatus(dst, "HD", r.Meta, mf)
+	return metaStatus(dst, "HD", r.Meta, mf), nil
 }
 
 // metaArith is ma key flags*: incr (mode I or +, the default) or decr (D or
@@ -457,71 +484,88 @@ func (c *Cache) metaDelete(dst []byte, r *MC, mf *metaFlags) []byte {
 // with the value J (0 if absent). A non-zero C must match. It answers HD or
 // VA (nothing under q, unless created), NF or EX, with the c, t, O and k
 // flags in order; T and N change the TTL where they stand.
-func (c *Cache) metaArith(dst []byte, r *MC, mf *metaFlags) []byte {
+func (eng *Engine) metaArith(dst []byte, r *MC, mf *metaFlags) ([]byte, error) {
 	incr := true
 	switch mf.mode {
 	case 0, 'I', '+':
 	case 'D', '-':
 		incr = false
 	default:
-		return append(dst, mcBadArithMode...)
+		return append(dst, mcBadArithMode...), nil
 	}
-	key, start := mf.key, len(dst)
-	s := c.lockKey(key)
+	key := mf.key
+	s := eng.lockKey(key)
 	defer s.Unlock()
-	now := nowMillis()
-	e, found := c.lookup(key)
+	now := eng.now()
+	e, found, err := eng.st.Load(key, true)
+	if err != nil {
+		return dst, err
+	}
 	var digits []byte
 	switch {
 	case !found && !mf.viv:
-		return metaStatus(dst, "NF", r.Meta, mf)
+		return metaStatus(dst, "NF", r.Meta, mf), nil
 	case !found:
 		digits = strconv.AppendUint(nil, mf.initial, 10)
-		e = entry{val: clone(digits)}
-		e.cas = c.put(key, e, 0)
+		e = Entry{Val: digits}
+		e.Cas, err = eng.put(eng.st, key, e, 0)
 	case !counterSized(key, e):
-		return append(dst, mcNonNumeric...)
-	case mf.hasCas && mf.cas != 0 && mf.cas != e.cas:
-		return metaStatus(dst, "EX", r.Meta, mf)
+		return append(dst, mcNonNumeric...), nil
+	case mf.hasCas && mf.cas != 0 && mf.cas != e.Cas:
+		return metaStatus(dst, "EX", r.Meta, mf), nil
 	default:
 		var ok bool
-		if digits, e, ok = c.addToItem(key, e, mf.delta, incr); !ok {
-			return append(dst, mcNonNumeric...)
+		if digits, e, ok, err = eng.addToItem(key, e, mf.delta, incr); !ok {
+			return append(dst, mcNonNumeric...), nil
 		}
 	}
+	if err != nil {
+		return dst, err
+	}
+	return eng.metaArithReply(dst, r, mf, e, digits, found, now)
+}
+
+// metaArithReply appends ma's reply for key, whose Entry is now e holding
+// digits, and applies the T and N flags where they stand.
+func (eng *Engine) metaArithReply(dst []byte, r *MC, mf *metaFlags, e Entry, digits []byte, found bool, now int64) ([]byte, error) {
+	key, start := mf.key, len(dst)
 	if mf.value {
 		dst = strconv.AppendInt(append(dst, "VA "...), int64(len(digits)), 10)
 	} else {
 		dst = append(dst, "HD"...)
 	}
 	for _, tok := range r.Meta {
+		var err error
 		switch tok[0] {
 		case 'c':
-			dst = strconv.AppendUint(append(dst, " c"...), e.cas, 10)
+			dst = strconv.AppendUint(append(dst, " c"...), e.Cas, 10)
 		case 't':
-			dst = appendTTL(dst, e.exp, now)
+			dst = appendTTL(dst, e.Exp, now)
 		case 'T':
-			e.exp = mcDeadline(mf.exptime, now)
-			c.retime(key, e, e.exp, now)
+			e.Exp = Deadline(mf.exptime, now)
+			err = eng.retime(key, e, e.Exp, now)
 		case 'N':
 			if !found {
-				e.exp = mcDeadline(mf.vivExptime, now)
-				c.retime(key, e, e.exp, now)
+				e.Exp = Deadline(mf.vivExptime, now)
+				err = eng.retime(key, e, e.Exp, now)
 			}
 		case 'O':
 			if len(tok) > metaMaxOpaque {
-				return append(dst[:start], mcOpaqueLong...)
+				return append(dst[:start], mcOpaqueLong...), nil
 			}
 			dst = append(append(dst, ' '), tok...)
 		case 'k':
 			dst = appendKeyFlag(dst, mf)
 		}
+		if err != nil {
+			return dst, err
+		}
 	}
 	if found && mf.quiet {
-		return dst[:start]
+		return dst[:start], nil
 	}
 	if mf.value {
 		dst = append(append(dst, "\r\n"...), digits...)
 	}
-	return append(dst, "\r\n"...)
+	return append(dst, "\r\n"...), nil
 }

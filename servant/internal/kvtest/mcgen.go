@@ -1,4 +1,4 @@
-package lcache
+package kvtest
 
 import (
 	"math"
@@ -6,27 +6,29 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/fae-dev/fae/servant/kvcmd"
 )
 
-// mcGen produces the request stream. Nothing it sends expires during the
+// MCGen produces the request stream. Nothing it sends expires during the
 // test: an exptime is 0, at least 1000 s ahead, or already passed.
-type mcGen struct {
+type MCGen struct {
 	r   *rand.Rand
 	now int64 // unix seconds at the start
 	// queued is a request to send next: the cas after a gets.
-	queued *mcStep
+	queued *MCStep
 }
 
-func (g *mcGen) chance(p int) bool { return g.r.IntN(1000) < p }
+func (g *MCGen) chance(p int) bool { return g.r.IntN(1000) < p }
 
 // key returns one of 20 short keys, rarely the longest key memcached takes,
 // and when long is set, rarely one longer.
-func (g *mcGen) key(long bool) string {
+func (g *MCGen) key(long bool) string {
 	switch {
 	case long && g.chance(10):
-		return key251
+		return Key251
 	case g.chance(15):
-		return key250
+		return Key250
 	case g.chance(15):
 		return "k:\xc3\xa9\x01"
 	}
@@ -45,13 +47,13 @@ var mcValuePool = []string{
 // (joining is false) may be about the size of a slab chunk: memcached
 // 1.6.18 corrupts the result of an append or prepend whose block alone is
 // chunked (its own flags counting) while the result is not.
-func (g *mcGen) value(key string, flags uint32, joining bool) string {
+func (g *MCGen) value(key string, flags uint32, joining bool) string {
 	switch {
 	case g.chance(3):
-		n := maxValue(len(key), flags != 0) + g.r.IntN(2)
+		n := MaxValue(len(key), flags != 0) + g.r.IntN(2)
 		return strings.Repeat("v", n)
 	case !joining && g.chance(3):
-		n := mcChunkMax - mcItemHeader - len(key) + g.r.IntN(3) - 1
+		n := kvcmd.ChunkMax - kvcmd.ItemHeader - len(key) + g.r.IntN(3) - 1
 		if flags != 0 {
 			n -= 4
 		}
@@ -64,7 +66,7 @@ func (g *mcGen) value(key string, flags uint32, joining bool) string {
 	return mcValuePool[g.r.IntN(len(mcValuePool))]
 }
 
-func (g *mcGen) flags() uint32 {
+func (g *MCGen) flags() uint32 {
 	switch g.r.IntN(10) {
 	case 0:
 		return math.MaxUint32
@@ -76,14 +78,14 @@ func (g *mcGen) flags() uint32 {
 	return 0
 }
 
-func (g *mcGen) exptime() int64 {
+func (g *MCGen) exptime() int64 {
 	switch g.r.IntN(30) {
 	case 0:
 		return -1 - int64(g.r.IntN(1000))
 	case 1:
-		return mcRelativeMax
+		return kvcmd.RelativeMax
 	case 2:
-		return mcRelativeMax + 1 + int64(g.r.IntN(1000)) // 1970: passed
+		return kvcmd.RelativeMax + 1 + int64(g.r.IntN(1000)) // 1970: passed
 	case 3:
 		return g.now + 1_000_000
 	case 4:
@@ -94,7 +96,7 @@ func (g *mcGen) exptime() int64 {
 	return 0
 }
 
-func (g *mcGen) delta() uint64 {
+func (g *MCGen) delta() uint64 {
 	switch g.r.IntN(10) {
 	case 0:
 		return math.MaxUint64
@@ -108,7 +110,7 @@ func (g *mcGen) delta() uint64 {
 	return uint64(g.r.IntN(200))
 }
 
-func (g *mcGen) keys(long bool) [][]byte {
+func (g *MCGen) keys(long bool) [][]byte {
 	keys := make([][]byte, 1+g.r.IntN(4))
 	for i := range keys {
 		keys[i] = []byte(g.key(long))
@@ -118,8 +120,8 @@ func (g *mcGen) keys(long bool) [][]byte {
 
 var mcStoreCmds = []string{"set", "set", "set", "add", "replace", "append", "prepend", "cas", "cas"}
 
-// next returns the next classic request.
-func (g *mcGen) next() mcStep {
+// Next returns the next request: mostly classic, a meta one one time in four.
+func (g *MCGen) Next() MCStep {
 	if st := g.queued; st != nil {
 		g.queued = nil
 		return *st
@@ -127,8 +129,8 @@ func (g *mcGen) next() mcStep {
 	if g.chance(250) {
 		return g.nextMeta()
 	}
-	st := mcStep{req: &MC{}, metaCas: -1}
-	r := st.req
+	st := MCStep{Req: &kvcmd.MC{}, MetaCas: -1}
+	r := st.Req
 	n := g.r.IntN(100)
 	switch {
 	case g.chance(3):
@@ -143,14 +145,14 @@ func (g *mcGen) next() mcStep {
 		r.Flags = g.flags()
 		r.Exptime = g.exptime()
 		r.Value = []byte(g.value(key, r.Flags, r.Cmd == "append" || r.Cmd == "prepend"))
-		st.cas = casChoice(g.r.IntN(4))
+		st.Cas = CasChoice(g.r.IntN(4))
 		if g.r.IntN(2) == 0 {
-			st.cas = casLatest
+			st.Cas = CasLatest
 		}
 		if r.Cmd == "cas" && g.chance(300) {
 			// gets then cas, as a client does
 			g.queued = &st
-			return mcStep{req: &MC{Cmd: "gets", Keys: r.Keys}, metaCas: -1}
+			return MCStep{Req: &kvcmd.MC{Cmd: "gets", Keys: r.Keys}, MetaCas: -1}
 		}
 	case n < 65:
 		r.Cmd = []string{"get", "gets", "gets", "gat", "gats"}[g.r.IntN(5)]
@@ -182,16 +184,16 @@ func (g *mcGen) next() mcStep {
 // metaExptime returns a T or N argument: 0, at least 1000 s ahead, or (when
 // past) already passed. A passed one is not asked with flag t, whose echo
 // would then be memcached's unsigned wrap-around of a clock it does not show.
-func (g *mcGen) metaExptime(past bool) string {
+func (g *MCGen) metaExptime(past bool) string {
 	e := g.exptime()
-	for !past && e != 0 && mcDeadline(e, g.now*1000) < g.now*1000 {
+	for !past && e != 0 && kvcmd.Deadline(e, g.now*1000) < g.now*1000 {
 		e = g.exptime()
 	}
 	return strconv.FormatInt(e, 10)
 }
 
 // opaque returns an O flag, rarely one too long.
-func (g *mcGen) opaque() string {
+func (g *MCGen) opaque() string {
 	n := g.r.IntN(8)
 	if g.chance(20) {
 		n = 31 + g.r.IntN(2)
@@ -201,7 +203,7 @@ func (g *mcGen) opaque() string {
 
 // metaFlagSet picks flags from pool in random order, each with probability
 // one half.
-func (g *mcGen) metaFlagSet(pool []string) []string {
+func (g *MCGen) metaFlagSet(pool []string) []string {
 	var out []string
 	for _, i := range g.r.Perm(len(pool)) {
 		if g.r.IntN(2) == 0 {
@@ -215,9 +217,9 @@ func (g *mcGen) metaFlagSet(pool []string) []string {
 }
 
 // nextMeta returns a meta request.
-func (g *mcGen) nextMeta() mcStep {
-	st := mcStep{req: &MC{}, metaCas: -1}
-	r := st.req
+func (g *MCGen) nextMeta() MCStep {
+	st := MCStep{Req: &kvcmd.MC{}, MetaCas: -1}
+	r := st.Req
 	key := g.key(false)
 	r.Keys = [][]byte{[]byte(key)}
 	var flags []string
@@ -258,8 +260,8 @@ func (g *mcGen) nextMeta() mcStep {
 	}
 	for i, f := range flags {
 		if f == "C" {
-			st.metaCas = i
-			st.cas = casChoice(g.r.IntN(4))
+			st.MetaCas = i
+			st.Cas = CasChoice(g.r.IntN(4))
 		}
 		r.Meta = append(r.Meta, []byte(f))
 	}
