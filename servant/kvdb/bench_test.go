@@ -3,40 +3,20 @@ package kvdb
 import (
 	"strconv"
 	"testing"
+
+	"github.com/fae-dev/fae/servant/internal/kvtest"
 )
 
 // BenchmarkGetHit measures GET of an existing 64-byte value into a reused
 // buffer.
 func BenchmarkGetHit(b *testing.B) {
-	db := newTestDB(b, Config{})
-	db.Do(nil, toArgs([]string{"SET", "key:1", string(make([]byte, 64))}))
-	args := toArgs([]string{"GET", "key:1"})
-	dst := make([]byte, 0, 256)
-	b.ReportAllocs()
-	for b.Loop() {
-		dst = db.Do(dst[:0], args)
-	}
-	if len(dst) != 64+len("$64\r\n\r\n") {
-		b.Fatalf("GET reply %q", dst)
-	}
+	kvtest.BenchGetHit(b, newTestDB(b, Config{}))
 }
 
 // BenchmarkSet measures SET of a 64-byte value over 1024 keys, without
 // fsync (Config.Sync false).
 func BenchmarkSet(b *testing.B) {
-	db := newTestDB(b, Config{})
-	cmds := make([][][]byte, 1024)
-	for i := range cmds {
-		cmds[i] = toArgs([]string{"SET", "key:" + strconv.Itoa(i), string(make([]byte, 64))})
-	}
-	dst := make([]byte, 0, 64)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		dst = db.Do(dst[:0], cmds[i%len(cmds)])
-		i++
-	}
-	if string(dst) != "+OK\r\n" {
+	if dst := kvtest.BenchSet(b, newTestDB(b, Config{})); string(dst) != "+OK\r\n" {
 		b.Fatalf("SET reply %q", dst)
 	}
 }
@@ -49,7 +29,7 @@ func BenchmarkSetParallel(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		dst := make([]byte, 0, 64)
-		cmd := toArgs([]string{"SET", "", val})
+		cmd := kvtest.ToArgs([]string{"SET", "", val})
 		for i := 0; pb.Next(); i++ {
 			cmd[1] = strconv.AppendInt(cmd[1][:0], int64(i%1024), 10)
 			dst = db.Do(dst[:0], cmd)
@@ -61,7 +41,7 @@ func BenchmarkSetParallel(b *testing.B) {
 // value into a reused buffer.
 func BenchmarkMemcacheGetHit(b *testing.B) {
 	db := newTestDB(b, Config{})
-	key := toArgs([]string{"key:1"})
+	key := kvtest.ToArgs([]string{"key:1"})
 	db.DoMemcache(nil, &MC{Cmd: "set", Keys: key, Value: make([]byte, 64)})
 	r := &MC{Cmd: "get", Keys: key}
 	dst := make([]byte, 0, 256)

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+
+	"github.com/fae-dev/fae/servant/internal/kvtest"
 )
 
 // TestConcurrentReadModifyWrite runs read-modify-write commands of both
@@ -31,7 +33,7 @@ func TestConcurrentReadModifyWrite(t *testing.T) {
 				case 1:
 					do(db, "INCRBYFLOAT f 0.5")
 				case 2:
-					db.DoMemcache(nil, &MC{Cmd: "ma", Keys: toArgs([]string{"a"}), Meta: toArgs([]string{"N0", "J0"})})
+					db.DoMemcache(nil, &MC{Cmd: "ma", Keys: kvtest.ToArgs([]string{"a"}), Meta: kvtest.ToArgs([]string{"N0", "J0"})})
 				default:
 					do(db, "GET k"+strconv.Itoa(w))
 				}

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/fae-dev/fae/servant/internal/kvtest"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -112,7 +114,7 @@ func TestCloseIdempotent(t *testing.T) {
 	if got, want := do(db, "GET k"), "-ERR kvdb is closed\r\n"; got != want {
 		t.Errorf("GET after Close: got %q, want %q", got, want)
 	}
-	if got, want := string(db.DoMemcache(nil, &MC{Cmd: "get", Keys: toArgs([]string{"k"})})), "SERVER_ERROR kvdb is closed\r\n"; got != want {
+	if got, want := string(db.DoMemcache(nil, &MC{Cmd: "get", Keys: kvtest.ToArgs([]string{"k"})})), "SERVER_ERROR kvdb is closed\r\n"; got != want {
 		t.Errorf("get after Close: got %q, want %q", got, want)
 	}
 	if _, err := db.Sweep(context.Background()); !errors.Is(err, ErrClosed) {
@@ -136,7 +138,7 @@ func TestCloseDuringCommands(t *testing.T) {
 				if g%2 == 0 {
 					reply = do(db, "INCR n")
 				} else {
-					reply = string(db.DoMemcache(nil, &MC{Cmd: "set", Keys: toArgs([]string{"m"}), Value: []byte("v")}))
+					reply = string(db.DoMemcache(nil, &MC{Cmd: "set", Keys: kvtest.ToArgs([]string{"m"}), Value: []byte("v")}))
 				}
 				switch {
 				case reply == "-ERR kvdb is closed\r\n", reply == "SERVER_ERROR kvdb is closed\r\n":
@@ -181,7 +183,7 @@ func TestReplies(t *testing.T) {
 			t.Errorf("%.40s: got %.80q, want %.80q", tt.cmd, got, tt.want)
 		}
 	}
-	mg := &MC{Cmd: "mg", Keys: toArgs([]string{"k"}), Meta: toArgs([]string{"h"})}
+	mg := &MC{Cmd: "mg", Keys: kvtest.ToArgs([]string{"k"}), Meta: kvtest.ToArgs([]string{"h"})}
 	if got, want := string(db.DoMemcache(nil, mg)), "CLIENT_ERROR kvdb does not support meta flag h\r\n"; got != want {
 		t.Errorf("mg k h: got %q, want %q", got, want)
 	}
@@ -208,11 +210,11 @@ func TestCorruptRecord(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", tt.cmd, got, tt.want)
 		}
 	}
-	get := &MC{Cmd: "get", Keys: toArgs([]string{"ok", "bad"})}
+	get := &MC{Cmd: "get", Keys: kvtest.ToArgs([]string{"ok", "bad"})}
 	if got, want := string(db.DoMemcache(nil, get)), "SERVER_ERROR "+errText+"\r\n"; got != want {
 		t.Errorf("get ok bad: got %q, want %q", got, want)
 	}
-	incr := &MC{Cmd: "incr", Keys: toArgs([]string{"bad"}), Delta: 1, NoReply: true}
+	incr := &MC{Cmd: "incr", Keys: kvtest.ToArgs([]string{"bad"}), Delta: 1, NoReply: true}
 	if got := db.DoMemcache(nil, incr); len(got) != 0 {
 		t.Errorf("incr bad noreply: got %q, want nothing", got)
 	}

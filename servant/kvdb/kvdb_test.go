@@ -1,12 +1,12 @@
 package kvdb
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
 
+	"github.com/fae-dev/fae/servant/internal/kvtest"
 	"github.com/fae-dev/fae/servant/lcache"
 )
 
@@ -57,44 +57,7 @@ func newTestCache(t testing.TB) *lcache.Cache {
 
 // do runs a redis command given as one string split on spaces.
 func do(db *DB, cmd string) string {
-	return string(db.Do(nil, toArgs(strings.Split(cmd, " "))))
-}
-
-func toArgs(cmd []string) [][]byte {
-	args := make([][]byte, len(cmd))
-	for i, a := range cmd {
-		args[i] = []byte(a)
-	}
-	return args
-}
-
-func quoteArgs(args [][]byte) string {
-	var b strings.Builder
-	for i, a := range args {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		if len(a) > 60 {
-			a = append(a[:40:40], "..."...)
-		}
-		b.WriteString(quote(a))
-	}
-	return b.String()
-}
-
-func quote(a []byte) string {
-	s := string(a)
-	if s != "" && !strings.ContainsAny(s, " \"\x00\r\n\t") {
-		return s
-	}
-	return `"` + strings.NewReplacer("\x00", `\0`, "\r", `\r`, "\n", `\n`, `"`, `\"`).Replace(s) + `"`
-}
-
-func clip(b []byte) string {
-	if len(b) > 300 {
-		return fmt.Sprintf("%q...(%d bytes)", b[:200], len(b))
-	}
-	return fmt.Sprintf("%q", b)
+	return string(db.Do(nil, kvtest.ToArgs(strings.Split(cmd, " "))))
 }
 
 // servant is the API that kvdb shares with lcache: a pool or tier can hold

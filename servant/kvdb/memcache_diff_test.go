@@ -1,12 +1,8 @@
 package kvdb
 
 import (
-	"bytes"
-	"flag"
 	"fmt"
-	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,10 +10,7 @@ import (
 	"github.com/fae-dev/fae/servant/internal/kvtest"
 )
 
-var (
-	mcDiffSeed  = flag.Uint64("kvdb.mcseed", 20251121, "seed of the memcache differential test's request stream")
-	mcDiffCount = flag.Int("kvdb.mccount", 10000, "number of requests in the memcache differential test's stream")
-)
+var mcDiffStream = kvtest.StreamFlags("kvdb.mc", "memcache differential test", "request", 20251121, 10000)
 
 // TestDifferentialMemcache sends one seeded random request stream (lcache's
 // generator: classic and meta commands, flags, exptimes, cas with right and
@@ -26,25 +19,23 @@ var (
 // requires identical replies, cas uniques included: both count them from 1
 // the same way. Only the seconds of a meta t flag may differ by one.
 func TestDifferentialMemcache(t *testing.T) {
-	count := *mcDiffCount
-	if testing.Short() {
-		count = min(count, 2000)
-	}
+	count := mcDiffStream.Count(2000)
+	seed := mcDiffStream.Seed()
 	db := newTestDB(t, Config{})
 	c := newTestCache(t)
-	g := kvtest.NewMCGen(*mcDiffSeed, time.Now().Unix())
-	rg := kvtest.NewGen(*mcDiffSeed, time.Now().UnixMilli())
+	g := kvtest.NewMCGen(seed, time.Now().Unix())
+	rg := kvtest.NewGen(seed, time.Now().UnixMilli())
 	seen := kvtest.MCSide{}
 	var history []string
-	tally := map[string]int{}
+	tally := kvtest.Tally{}
 	for i := range count {
 		if g.Rand().IntN(5) == 0 {
 			for _, cmd := range rg.Next() {
-				args := toArgs(cmd)
-				history = append(history, "R "+quoteArgs(args))
+				args := kvtest.ToArgs(cmd)
+				history = append(history, "R "+kvtest.QuoteArgs(args))
 				want, got := c.Do(nil, args), db.Do(nil, args)
-				if !sameReply(args, want, got) {
-					t.Fatalf("seed %d, request %d: %s\n got  %s\n want %s", *mcDiffSeed, i+1, history[len(history)-1], clip(got), clip(want))
+				if !kvtest.SameReply(args, want, got) {
+					t.Fatalf("seed %d, request %d: %s\n got  %s\n want %s", seed, i+1, history[len(history)-1], kvtest.Clip(got), kvtest.Clip(want))
 				}
 			}
 			continue
@@ -54,91 +45,32 @@ func TestDifferentialMemcache(t *testing.T) {
 		history = append(history, describe(req))
 		want := c.DoMemcache(nil, req)
 		got := db.DoMemcache(nil, req)
-		if !sameMCReply(got, want) {
+		if !kvtest.SameMCReply(got, want) {
 			t.Fatalf("seed %d, request %d: %s\n got  %s\n want %s\nlast requests on its keys:\n%s",
-				*mcDiffSeed, i+1, history[len(history)-1], clip(got), clip(want), mcKeyHistory(history, req, 15))
+				seed, i+1, history[len(history)-1], kvtest.Clip(got), kvtest.Clip(want), mcKeyHistory(history, req, 15))
 		}
 		seen.Record(req, want)
-		tally[st.Req.Cmd+" "+mcReplyKind(want)]++
+		tally.CountMC(st.Req.Cmd, want)
 	}
-	t.Logf("seed %d: %d requests matched", *mcDiffSeed, count)
-	for _, k := range slices.Sorted(maps.Keys(tally)) {
-		t.Logf("%-40s %6d", k, tally[k])
-	}
-}
-
-// sameMCReply compares replies exactly but for the seconds left of a meta t
-// flag, which may differ by one: each servant reads its own clock.
-func sameMCReply(got, want []byte) bool {
-	if bytes.Equal(got, want) {
-		return true
-	}
-	g := strings.Split(string(got), "\r\n")
-	w := strings.Split(string(want), "\r\n")
-	if len(g) != len(w) {
-		return false
-	}
-	for i := range g {
-		gt, wt := strings.Split(g[i], " "), strings.Split(w[i], " ")
-		if len(gt) != len(wt) {
-			return false
-		}
-		for j := range gt {
-			if gt[j] != wt[j] && !closeTTL(gt[j], wt[j]) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// closeTTL reports whether a and b are t flags one second apart at most.
-func closeTTL(a, b string) bool {
-	if !strings.HasPrefix(a, "t") || !strings.HasPrefix(b, "t") {
-		return false
-	}
-	x, err1 := strconv.ParseInt(a[1:], 10, 64)
-	y, err2 := strconv.ParseInt(b[1:], 10, 64)
-	return err1 == nil && err2 == nil && x >= y-1 && x <= y+1
+	t.Logf("seed %d: %d requests matched", seed, count)
+	tally.Log(t)
 }
 
 // describe renders a request for a failure message.
 func describe(r *MC) string {
 	s := fmt.Sprintf("%s %q flags=%d exptime=%d cas=%d delta=%d meta=%q noreply=%t value=%s",
-		r.Cmd, r.Keys, r.Flags, r.Exptime, r.Cas, r.Delta, r.Meta, r.NoReply, clip(r.Value))
+		r.Cmd, r.Keys, r.Flags, r.Exptime, r.Cas, r.Delta, r.Meta, r.NoReply, kvtest.Clip(r.Value))
 	if len(s) > 300 {
 		s = s[:300] + "..."
 	}
 	return s
 }
 
-// mcReplyKind names a reply for the coverage tally.
-func mcReplyKind(reply []byte) string {
-	switch {
-	case len(reply) == 0:
-		return "(none)"
-	case bytes.HasPrefix(reply, []byte("VALUE ")):
-		return "VALUE"
-	case reply[0] >= '0' && reply[0] <= '9':
-		return "number"
-	}
-	line, _, _ := strings.Cut(string(reply), "\r\n")
-	if f := strings.Fields(line); len(f) > 0 && kvtest.IsMetaCode(f[0]) {
-		return f[0]
-	}
-	return line
-}
-
 // mcKeyHistory returns the last n requests of history on a key of r, numbered.
 func mcKeyHistory(history []string, r *MC, n int) string {
-	var out []string
-	for i := len(history) - 1; i >= 0 && len(out) < n; i-- {
-		if slices.ContainsFunc(r.Keys, func(k []byte) bool {
-			return strings.Contains(history[i], fmt.Sprintf("%q", k))
-		}) || strings.HasPrefix(history[i], "flush_all") || strings.HasPrefix(history[i], "R ") {
-			out = append(out, fmt.Sprintf("%6d %s", i+1, history[i]))
-		}
-	}
-	slices.Reverse(out)
-	return strings.Join(out, "\n")
+	return kvtest.History(history, n, func(h string) bool {
+		return slices.ContainsFunc(r.Keys, func(k []byte) bool {
+			return strings.Contains(h, fmt.Sprintf("%q", k))
+		}) || strings.HasPrefix(h, "flush_all") || strings.HasPrefix(h, "R ")
+	})
 }

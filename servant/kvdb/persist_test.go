@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/fae-dev/fae/servant/internal/kvtest"
 )
 
 // fakeClock is a settable clock of unix milliseconds.
@@ -39,21 +41,21 @@ func mc(db *DB, line, value string) string {
 	num := func(i int) uint64 { n, _ := strconv.ParseUint(f[i], 10, 64); return n }
 	switch f[0] {
 	case "get", "gets":
-		r.Keys = toArgs(f[1:])
+		r.Keys = kvtest.ToArgs(f[1:])
 	case "set", "add", "cas":
-		r.Keys = toArgs(f[1:2])
+		r.Keys = kvtest.ToArgs(f[1:2])
 		r.Flags, r.Exptime = uint32(num(2)), int64(num(3))
 		if f[0] == "cas" {
 			r.Cas = num(4)
 		}
 	case "incr", "decr":
-		r.Keys, r.Delta = toArgs(f[1:2]), num(2)
+		r.Keys, r.Delta = kvtest.ToArgs(f[1:2]), num(2)
 	case "flush_all":
 		if len(f) > 1 {
 			r.Exptime = int64(num(1))
 		}
 	default:
-		r.Keys, r.Meta = toArgs(f[1:2]), toArgs(f[2:])
+		r.Keys, r.Meta = kvtest.ToArgs(f[1:2]), kvtest.ToArgs(f[2:])
 	}
 	return string(db.DoMemcache(nil, r))
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/fae-dev/fae/servant/internal/kvtest"
 )
 
 // exchange is one command and the exact reply it must get.
@@ -28,9 +30,9 @@ func runScripts(t *testing.T, scripts []script) {
 		t.Run(sc.name, func(t *testing.T) {
 			c := newTestCache(t, Config{})
 			for i, st := range sc.steps {
-				got := string(c.Do(nil, toArgs(st.args)))
+				got := string(c.Do(nil, kvtest.ToArgs(st.args)))
 				if got != st.want {
-					t.Fatalf("step %d %s: got %q, want %q", i+1, quoteArgs(toArgs(st.args)), got, st.want)
+					t.Fatalf("step %d %s: got %q, want %q", i+1, kvtest.QuoteArgs(kvtest.ToArgs(st.args)), got, st.want)
 				}
 			}
 		})
@@ -69,21 +71,21 @@ func TestDoEmptyAndClosed(t *testing.T) {
 	if got := string(c.Do(nil, nil)); got != "-ERR empty command\r\n" {
 		t.Errorf("Do(no args) = %q, want the empty command error", got)
 	}
-	c.Do(nil, toArgs([]string{"SET", "k", "v"}))
+	c.Do(nil, kvtest.ToArgs([]string{"SET", "k", "v"}))
 	if err := c.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 	if err := c.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
-	if got := string(c.Do(nil, toArgs([]string{"GET", "k"}))); got != "-ERR lcache is closed\r\n" {
+	if got := string(c.Do(nil, kvtest.ToArgs([]string{"GET", "k"}))); got != "-ERR lcache is closed\r\n" {
 		t.Errorf("GET after Close = %q, want the closed error", got)
 	}
 }
 
 func TestDoAppendsToDst(t *testing.T) {
 	c := newTestCache(t, Config{})
-	dst := c.Do([]byte("prefix"), toArgs([]string{"PING"}))
+	dst := c.Do([]byte("prefix"), kvtest.ToArgs([]string{"PING"}))
 	if got, want := string(dst), "prefix+PONG\r\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -91,14 +93,14 @@ func TestDoAppendsToDst(t *testing.T) {
 
 func TestDoDoesNotRetainArgs(t *testing.T) {
 	c := newTestCache(t, Config{})
-	args := toArgs([]string{"SET", "key", "value"})
+	args := kvtest.ToArgs([]string{"SET", "key", "value"})
 	c.Do(nil, args)
 	for _, a := range args {
 		for i := range a {
 			a[i] = 'X'
 		}
 	}
-	if got, want := string(c.Do(nil, toArgs([]string{"GET", "key"}))), "$5\r\nvalue\r\n"; got != want {
+	if got, want := string(c.Do(nil, kvtest.ToArgs([]string{"GET", "key"}))), "$5\r\nvalue\r\n"; got != want {
 		t.Errorf("GET after the caller reused its buffers = %q, want %q", got, want)
 	}
 }

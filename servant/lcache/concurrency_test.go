@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+
+	"github.com/fae-dev/fae/servant/internal/kvtest"
 )
 
 // hammer runs f(worker, i) for n iterations on each of workers goroutines
@@ -21,7 +23,7 @@ func hammer(workers, n int, f func(w, i int)) {
 	wg.Wait()
 }
 
-func do(c *Cache, args ...string) string { return string(c.Do(nil, toArgs(args))) }
+func do(c *Cache, args ...string) string { return string(c.Do(nil, kvtest.ToArgs(args))) }
 
 func TestConcurrentIncrAppend(t *testing.T) {
 	c := newTestCache(t, Config{})

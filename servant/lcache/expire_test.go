@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/fae-dev/fae/servant/internal/kvtest"
 )
 
 func TestExpireCommands(t *testing.T) {
@@ -124,8 +126,8 @@ func TestGetex(t *testing.T) {
 
 func TestPTTL(t *testing.T) {
 	c := newTestCache(t, Config{})
-	c.Do(nil, toArgs([]string{"SET", "k", "v", "PX", "100000"}))
-	got, ok := replyInt(c.Do(nil, toArgs([]string{"PTTL", "k"})))
+	c.Do(nil, kvtest.ToArgs([]string{"SET", "k", "v", "PX", "100000"}))
+	got, ok := kvtest.ReplyInt(c.Do(nil, kvtest.ToArgs([]string{"PTTL", "k"})))
 	if !ok || got > 100000 || got < 99000 {
 		t.Fatalf("PTTL right after PX 100000 = %d, want within (99000, 100000]", got)
 	}
@@ -137,11 +139,11 @@ func TestPTTL(t *testing.T) {
 func TestExpiry(t *testing.T) {
 	c := newTestCache(t, Config{})
 	setAt := time.Now().UnixMilli()
-	c.Do(nil, toArgs([]string{"SET", "k", "5", "PX", "50"}))
+	c.Do(nil, kvtest.ToArgs([]string{"SET", "k", "5", "PX", "50"}))
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		before := time.Now().UnixMilli()
-		got := string(c.Do(nil, toArgs([]string{"GET", "k"})))
+		got := string(c.Do(nil, kvtest.ToArgs([]string{"GET", "k"})))
 		if got == "$-1\r\n" {
 			break
 		}
@@ -168,11 +170,11 @@ func TestExpiry(t *testing.T) {
 		x("*1\r\n$-1\r\n", "MGET", "k"),
 		x(":0\r\n", "DEL", "k"),
 	} {
-		if got := string(c.Do(nil, toArgs(tt.args))); got != tt.want {
-			t.Errorf("after expiry, %s = %q, want %q", quoteArgs(toArgs(tt.args)), got, tt.want)
+		if got := string(c.Do(nil, kvtest.ToArgs(tt.args))); got != tt.want {
+			t.Errorf("after expiry, %s = %q, want %q", kvtest.QuoteArgs(kvtest.ToArgs(tt.args)), got, tt.want)
 		}
 	}
-	c.Do(nil, toArgs([]string{"SET", "k", "5", "PX", "20"}))
+	c.Do(nil, kvtest.ToArgs([]string{"SET", "k", "5", "PX", "20"}))
 	for c.store.EstimatedSize() != 0 {
 		if time.Now().After(deadline.Add(5 * time.Second)) {
 			t.Fatalf("otter still holds %d entries after their TTL", c.store.EstimatedSize())
@@ -190,10 +192,10 @@ func TestExpiryThenWrite(t *testing.T) {
 		{"SET", "c", "5", "PX", "1"},
 		{"SET", "d", "5", "PX", "1"},
 	} {
-		c.Do(nil, toArgs(cmd))
+		c.Do(nil, kvtest.ToArgs(cmd))
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for string(c.Do(nil, toArgs([]string{"EXISTS", "a", "b", "c", "d"}))) != ":0\r\n" {
+	for string(c.Do(nil, kvtest.ToArgs([]string{"EXISTS", "a", "b", "c", "d"}))) != ":0\r\n" {
 		if time.Now().After(deadline) {
 			t.Fatal("keys with PX 1 still there after 5 s")
 		}
@@ -207,8 +209,8 @@ func TestExpiryThenWrite(t *testing.T) {
 		x(":-1\r\n", "TTL", "a"),
 		x(":-1\r\n", "TTL", "b"),
 	} {
-		if got := string(c.Do(nil, toArgs(tt.args))); got != tt.want {
-			t.Errorf("%s = %q, want %q", quoteArgs(toArgs(tt.args)), got, tt.want)
+		if got := string(c.Do(nil, kvtest.ToArgs(tt.args))); got != tt.want {
+			t.Errorf("%s = %q, want %q", kvtest.QuoteArgs(kvtest.ToArgs(tt.args)), got, tt.want)
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"testing"
+
+	"github.com/fae-dev/fae/servant/internal/kvtest"
 )
 
 func TestKeyCommands(t *testing.T) {
@@ -73,10 +75,10 @@ func FuzzDo(f *testing.F) {
 		out := c.Do(nil, args)
 		r := bufio.NewReader(bytes.NewReader(out))
 		if _, err := readReply(r); err != nil {
-			t.Fatalf("reply %q to %s is malformed: %v", out, quoteArgs(args), err)
+			t.Fatalf("reply %q to %s is malformed: %v", out, kvtest.QuoteArgs(args), err)
 		}
 		if r.Buffered() != 0 {
-			t.Fatalf("reply %q to %s has trailing bytes", out, quoteArgs(args))
+			t.Fatalf("reply %q to %s has trailing bytes", out, kvtest.QuoteArgs(args))
 		}
 	})
 }

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/fae-dev/fae/servant/internal/kvtest"
 )
 
 func bulkOf(s string) string { return "$" + strconv.Itoa(len(s)) + "\r\n" + s + "\r\n" }
@@ -102,7 +104,7 @@ func TestMemcacheExpiry(t *testing.T) {
 	}
 	setDone := time.Now().UnixMilli()
 	got := runStep(c, m("R PTTL k", ""))
-	if pttl, ok := replyInt([]byte(got)); !ok || pttl > 999 || pttl < 999-(time.Now().UnixMilli()-setAt) {
+	if pttl, ok := kvtest.ReplyInt([]byte(got)); !ok || pttl > 999 || pttl < 999-(time.Now().UnixMilli()-setAt) {
 		t.Errorf("PTTL right after set k 0 1: got %q, want 999 less the time since", got)
 	}
 	deadline := time.Now().Add(5 * time.Second)

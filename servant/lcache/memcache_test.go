@@ -37,7 +37,7 @@ type mscript struct {
 // runStep executes st on c and returns the reply.
 func runStep(c *Cache, st mstep) string {
 	if cmd, ok := strings.CutPrefix(st.line, "R "); ok {
-		return string(c.Do(nil, toArgs(strings.Split(cmd, " "))))
+		return string(c.Do(nil, kvtest.ToArgs(strings.Split(cmd, " "))))
 	}
 	return string(c.DoMemcache(nil, mcLine(st.line, st.value)))
 }
@@ -325,12 +325,12 @@ func TestMemcacheBadRequests(t *testing.T) {
 		want string
 	}{
 		{"flush_all with a key", &MC{Cmd: "flush_all", Keys: k}, "ERROR\r\n"},
-		{"set of two keys", &MC{Cmd: "set", Keys: toArgs([]string{"a", "b"})}, "ERROR\r\n"},
+		{"set of two keys", &MC{Cmd: "set", Keys: kvtest.ToArgs([]string{"a", "b"})}, "ERROR\r\n"},
 		{"set without key", &MC{Cmd: "set", NoReply: true}, "ERROR\r\n"},
 		{"unknown with noreply", &MC{Cmd: "verbosity", NoReply: true}, "ERROR\r\n"},
 		{"name in upper case", &MC{Cmd: "GET", Keys: k}, "ERROR\r\n"},
 		{"empty name", &MC{}, "ERROR\r\n"},
-		{"ms of two keys", &MC{Cmd: "ms", Keys: toArgs([]string{"a", "b"})}, "ERROR\r\n"},
+		{"ms of two keys", &MC{Cmd: "ms", Keys: kvtest.ToArgs([]string{"a", "b"})}, "ERROR\r\n"},
 		{"empty meta flag", &MC{Cmd: "mg", Keys: k, Meta: [][]byte{{}}}, "CLIENT_ERROR invalid flag\r\n"},
 		{"get with noreply", &MC{Cmd: "get", Keys: k, NoReply: true}, end},
 	} {

@@ -35,13 +35,13 @@ func mcLine(line, value string) *MC {
 		}
 		return "0"
 	}
-	first := toArgs(args[:min(1, len(args))])
+	first := kvtest.ToArgs(args[:min(1, len(args))])
 	switch r.Cmd {
 	case "get", "gets":
-		r.Keys = toArgs(args)
+		r.Keys = kvtest.ToArgs(args)
 	case "gat", "gats":
 		r.Exptime = atoi(num(0))
-		r.Keys = toArgs(args[min(1, len(args)):])
+		r.Keys = kvtest.ToArgs(args[min(1, len(args)):])
 	case "set", "add", "replace", "append", "prepend", "cas":
 		r.Keys = first
 		r.Flags = uint32(atou(num(1)))
@@ -61,7 +61,7 @@ func mcLine(line, value string) *MC {
 	case "mn":
 	default: // other meta commands, and unknown ones
 		r.Keys = first
-		r.Meta = toArgs(args[min(1, len(args)):])
+		r.Meta = kvtest.ToArgs(args[min(1, len(args)):])
 		if r.Cmd == "ms" {
 			r.Value = []byte(value)
 		}
@@ -156,21 +156,9 @@ func readMCUntil(rd *bufio.Reader, stop string) ([]byte, error) {
 	}
 }
 
-// dataSize returns the length of the data block a reply line announces:
-// "VALUE key flags bytes [cas]" or "VA bytes flags...".
+// dataSize returns the length of the data block a reply line announces.
 func dataSize(line []byte) (int, bool) {
-	f := lineFields(line)
-	var s string
-	switch {
-	case len(f) >= 4 && f[0] == "VALUE":
-		s = f[3]
-	case len(f) >= 2 && f[0] == "VA":
-		s = f[1]
-	default:
-		return 0, false
-	}
-	n, err := strconv.Atoi(s)
-	return n, err == nil
+	return kvtest.DataSize(lineFields(line))
 }
 
 // normaliseCas replaces the cas uniques in a reply with "C", so that
@@ -206,24 +194,6 @@ func normaliseCas(reply []byte) []byte {
 		}
 	}
 	return out
-}
-
-// forEachLine calls f with the fields of each reply line, skipping data
-// blocks.
-func forEachLine(reply []byte, f func(fields []string)) {
-	rest := reply
-	for len(rest) > 0 {
-		i := bytes.IndexByte(rest, '\n')
-		if i < 0 {
-			return
-		}
-		line := rest[:i+1]
-		rest = rest[i+1:]
-		f(lineFields(line))
-		if n, ok := dataSize(line); ok && n+2 <= len(rest) {
-			rest = rest[n+2:]
-		}
-	}
 }
 
 // lineFields splits a reply line on spaces, as memcached joins its fields,

@@ -2,7 +2,6 @@ package lcache
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -52,13 +51,4 @@ func readReplyInto(r *bufio.Reader, out *[]byte) error {
 		return nil
 	}
 	return fmt.Errorf("unknown reply type %q", line)
-}
-
-// replyInt returns the integer of an integer reply.
-func replyInt(b []byte) (int64, bool) {
-	if len(b) < 4 || b[0] != ':' || !bytes.HasSuffix(b, []byte("\r\n")) {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(string(b[1:len(b)-2]), 10, 64)
-	return n, err == nil
 }

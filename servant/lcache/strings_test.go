@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fae-dev/fae/servant/internal/kvtest"
 )
 
 func TestSet(t *testing.T) {
@@ -166,12 +168,12 @@ func TestAppendKeepsEarlierValues(t *testing.T) {
 	want := ""
 	for i := range 100 {
 		d := strconv.Itoa(i % 10)
-		c.Do(nil, toArgs([]string{"APPEND", "k", d}))
+		c.Do(nil, kvtest.ToArgs([]string{"APPEND", "k", d}))
 		want += d
 		e, _ := c.lookup([]byte("k"))
 		held = append(held, e)
 		if i == 50 {
-			c.Do(nil, toArgs([]string{"GETDEL", "k"}))
+			c.Do(nil, kvtest.ToArgs([]string{"GETDEL", "k"}))
 			want = ""
 		}
 	}
@@ -186,7 +188,7 @@ func TestAppendKeepsEarlierValues(t *testing.T) {
 			t.Fatalf("value read after APPEND %d is now %q, want %q", i+1, e.Val, w)
 		}
 	}
-	if got := string(c.Do(nil, toArgs([]string{"GET", "k"}))); got != "$49\r\n"+want+"\r\n" {
+	if got := string(c.Do(nil, kvtest.ToArgs([]string{"GET", "k"}))); got != "$49\r\n"+want+"\r\n" {
 		t.Fatalf("GET k = %q, want %q", got, want)
 	}
 }
@@ -260,8 +262,8 @@ func TestOversizedValue(t *testing.T) {
 		x("-OOM command not allowed when used memory > 'maxmemory'.\r\n", "APPEND", "k", big),
 		x("$5\r\nsmall\r\n", "GET", "k"),
 	} {
-		if got := string(c.Do(nil, toArgs(tt.args))); got != tt.want {
-			t.Errorf("%s: got %q, want %q", quoteArgs(toArgs(tt.args)), got, tt.want)
+		if got := string(c.Do(nil, kvtest.ToArgs(tt.args))); got != tt.want {
+			t.Errorf("%s: got %q, want %q", kvtest.QuoteArgs(kvtest.ToArgs(tt.args)), got, tt.want)
 		}
 	}
 }

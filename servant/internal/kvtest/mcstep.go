@@ -101,15 +101,7 @@ func (s MCSide) Record(r *kvcmd.MC, reply []byte) {
 // ReplyCas returns the cas uniques a reply shows, in order, with the key of
 // each ("" when the reply does not name it).
 func ReplyCas(reply []byte) (keys []string, cas []uint64) {
-	rest := reply
-	for len(rest) > 0 {
-		i := bytes.IndexByte(rest, '\n')
-		if i < 0 {
-			break
-		}
-		line := rest[:i+1]
-		rest = rest[i+1:]
-		f := strings.Split(strings.TrimSuffix(string(line), "\r\n"), " ")
+	ForEachLine(reply, func(f []string) {
 		switch {
 		case f[0] == "VALUE" && len(f) == 5:
 			keys, cas = append(keys, f[1]), append(cas, atou(f[4]))
@@ -120,16 +112,33 @@ func ReplyCas(reply []byte) (keys []string, cas []uint64) {
 				}
 			}
 		}
-		if n, ok := dataSize(f); ok && n+2 <= len(rest) {
-			rest = rest[n+2:]
-		}
-	}
+	})
 	return keys, cas
 }
 
-// dataSize returns the length of the data block a reply line announces:
+// ForEachLine calls f with the fields of each line of a memcache reply
+// (split on spaces, as memcached joins them, without the line end),
+// skipping the data blocks that the lines announce.
+func ForEachLine(reply []byte, f func(fields []string)) {
+	rest := reply
+	for len(rest) > 0 {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			return
+		}
+		fields := strings.Split(strings.TrimSuffix(string(rest[:i+1]), "\r\n"), " ")
+		rest = rest[i+1:]
+		f(fields)
+		if n, ok := DataSize(fields); ok && n+2 <= len(rest) {
+			rest = rest[n+2:]
+		}
+	}
+}
+
+// DataSize returns the length of the data block that the fields f of a reply
+// line announce:
 // "VALUE key flags bytes [cas]" or "VA bytes flags...".
-func dataSize(f []string) (int, bool) {
+func DataSize(f []string) (int, bool) {
 	var s string
 	switch {
 	case len(f) >= 4 && f[0] == "VALUE":
