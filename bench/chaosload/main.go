@@ -72,6 +72,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fae-dev/fae/bench/internal/loadkit"
 	"github.com/fae-dev/fae/config"
 	"github.com/fae-dev/fae/hashkit"
 )
@@ -196,18 +197,9 @@ func main() {
 	r.end = r.start.Add(o.dur)
 	// The driving script times the kill and restart from this line.
 	fmt.Printf("start_unix=%d.%09d\n", r.start.Unix(), r.start.Nanosecond())
-	var wg sync.WaitGroup
-	for w := range o.conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.worker(w)
-		}()
-	}
+	done := loadkit.Start(o.conns, r.worker)
 	r.ticker()
 	// Workers stop sending at the end; the last replies may take -timeout.
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(o.timeout + time.Second):
@@ -369,9 +361,9 @@ func (r *run) worker(w int) {
 			k := rnd.IntN(o.keys)
 			batch = append(batch, k)
 			if rnd.IntN(2) == 0 {
-				req = appendCommand(req, []byte("GET"), r.keys[k])
+				req = loadkit.AppendCommand(req, []byte("GET"), r.keys[k])
 			} else {
-				req = appendCommand(req, []byte("SET"), r.keys[k], r.value)
+				req = loadkit.AppendCommand(req, []byte("SET"), r.keys[k], r.value)
 			}
 		}
 		sent := time.Now()
@@ -380,7 +372,7 @@ func (r *run) worker(w int) {
 		answered := 0
 		for err == nil && answered < len(batch) {
 			var msg string
-			msg, err = readReply(br)
+			msg, err = loadkit.ReadReply(br)
 			if err != nil {
 				break
 			}
@@ -420,80 +412,12 @@ func ioError(err error) string {
 	return err.Error()
 }
 
-func appendCommand(dst []byte, args ...[]byte) []byte {
-	dst = append(strconv.AppendInt(append(dst, '*'), int64(len(args)), 10), "\r\n"...)
-	for _, a := range args {
-		dst = append(strconv.AppendInt(append(dst, '$'), int64(len(a)), 10), "\r\n"...)
-		dst = append(append(dst, a...), "\r\n"...)
-	}
-	return dst
-}
-
-// readReply reads one RESP reply; msg is the text of an error reply (top
-// level), "" for any other reply.
-func readReply(br *bufio.Reader) (msg string, err error) {
-	line, err := readLine(br)
-	if err != nil {
-		return "", err
-	}
-	if len(line) == 0 {
-		return "", errors.New("empty reply line")
-	}
-	switch line[0] {
-	case '-':
-		if len(line) == 1 {
-			return "(empty error)", nil
-		}
-		return string(line[1:]), nil
-	case '+', ':':
-		return "", nil
-	case '$':
-		n, err := strconv.Atoi(string(line[1:]))
-		if err != nil {
-			return "", fmt.Errorf("bad bulk length %q", line)
-		}
-		if n < 0 {
-			return "", nil
-		}
-		if _, err := br.Discard(n + 2); err != nil {
-			return "", err
-		}
-		return "", nil
-	case '*':
-		n, err := strconv.Atoi(string(line[1:]))
-		if err != nil {
-			return "", fmt.Errorf("bad array length %q", line)
-		}
-		for range n {
-			if _, err := readReply(br); err != nil {
-				return "", err
-			}
-		}
-		return "", nil
-	}
-	return "", fmt.Errorf("bad reply line %q", line)
-}
-
-func readLine(br *bufio.Reader) ([]byte, error) {
-	line, err := br.ReadSlice('\n')
-	if err != nil {
-		if errors.Is(err, io.EOF) && len(line) > 0 {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, err
-	}
-	if len(line) < 2 || line[len(line)-2] != '\r' {
-		return nil, fmt.Errorf("line without CRLF: %q", line)
-	}
-	return line[:len(line)-2], nil
-}
-
 // ticker prints each interval's line when it ends, after polling the dead
 // server, until the end of the run.
 func (r *run) ticker() {
 	var p poller
 	if r.opt.poll {
-		p.addr, p.timeout = r.deadAddr, 50*time.Millisecond
+		p.c = loadkit.Client{Addr: r.deadAddr, Timeout: 50 * time.Millisecond}
 		p.poll() // baseline
 	}
 	for i := range r.nb {
@@ -534,30 +458,19 @@ func (r *run) sum(i int) interval {
 // poller reads total_commands_processed from the dead server with INFO and
 // returns the commands executed since the previous poll, less its own INFOs.
 type poller struct {
-	addr    string
-	timeout time.Duration
-	conn    net.Conn
-	br      *bufio.Reader
-	runID   string
-	last    int64 // commands not ours at the previous poll of runID
-	mine    int64 // our INFOs on runID so far
+	c     loadkit.Client
+	runID string
+	last  int64 // commands not ours at the previous poll of runID
+	mine  int64 // our INFOs on runID so far
 }
 
 func (p *poller) poll() int64 {
-	if p.conn == nil {
-		c, err := net.DialTimeout("tcp", p.addr, p.timeout)
-		if err != nil {
-			return -1
-		}
-		p.conn, p.br = c, bufio.NewReader(c)
-	}
-	p.conn.SetDeadline(time.Now().Add(p.timeout))
-	info, err := p.info()
+	v, err := p.c.Do([]byte("INFO"))
 	if err != nil {
-		p.conn.Close()
-		p.conn = nil
+		p.c.Close()
 		return -1
 	}
+	info := string(v)
 	id, total := field(info, "run_id"), field(info, "total_commands_processed")
 	n, err := strconv.ParseInt(total, 10, 64)
 	if err != nil || id == "" {
@@ -573,28 +486,6 @@ func (p *poller) poll() int64 {
 	p.last = notMine
 	p.mine++
 	return since
-}
-
-func (p *poller) info() (string, error) {
-	if _, err := p.conn.Write(appendCommand(nil, []byte("INFO"))); err != nil {
-		return "", err
-	}
-	line, err := readLine(p.br)
-	if err != nil {
-		return "", err
-	}
-	if len(line) == 0 || line[0] != '$' {
-		return "", fmt.Errorf("INFO: %q", line)
-	}
-	n, err := strconv.Atoi(string(line[1:]))
-	if err != nil || n < 0 {
-		return "", fmt.Errorf("INFO: %q", line)
-	}
-	buf := make([]byte, n+2)
-	if _, err := io.ReadFull(p.br, buf); err != nil {
-		return "", err
-	}
-	return string(buf[:n]), nil
 }
 
 func field(info, name string) string {
@@ -624,22 +515,16 @@ func events(o options, start time.Time) (kill, restart time.Duration) {
 		fmt.Printf("# events: %v\n", err)
 		return kill, restart
 	}
-	for line := range strings.Lines(string(data)) {
-		f := strings.Fields(line)
-		if len(f) != 2 {
-			continue
-		}
-		sec, err := strconv.ParseFloat(strings.Replace(f[1], ",", ".", 1), 64)
-		if err != nil {
-			fmt.Printf("# events: bad line %q\n", strings.TrimSpace(line))
-			continue
-		}
-		at := time.Unix(0, int64(math.Round(sec*1e9))).Sub(start)
-		switch f[0] {
+	marks, bad := loadkit.ParseMarks(string(data), start)
+	for _, line := range bad {
+		fmt.Printf("# events: bad line %q\n", line)
+	}
+	for _, m := range marks {
+		switch m.Label {
 		case "kill":
-			kill = at
+			kill = m.At
 		case "restart":
-			restart = at
+			restart = m.At
 		}
 	}
 	return kill, restart
@@ -732,15 +617,7 @@ func summarize(r *run, pc config.Pool, kill, restart time.Duration) {
 				v = append(v, rate(i))
 			}
 		}
-		if len(v) == 0 {
-			return 0, false
-		}
-		slices.Sort(v)
-		m := v[len(v)/2]
-		if len(v)%2 == 0 {
-			m = (v[len(v)/2-1] + v[len(v)/2]) / 2
-		}
-		return m, true
+		return loadkit.Median(v), len(v) > 0
 	}
 	rateStr := func(m float64, ok bool) string {
 		if !ok {

@@ -27,10 +27,8 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -38,6 +36,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/fae-dev/fae/bench/internal/loadkit"
 )
 
 // config is what one run does; see the flags in main.
@@ -250,7 +250,7 @@ func appendKey(dst []byte, n int) []byte {
 
 // readStored reads a set's reply line.
 func readStored(br *bufio.Reader, res *counts) error {
-	line, err := readLine(br)
+	line, err := loadkit.ReadLine(br)
 	if err != nil {
 		return err
 	}
@@ -266,7 +266,7 @@ func readStored(br *bufio.Reader, res *counts) error {
 func readValues(br *bufio.Reader, keys [][]byte, size int, res *counts) (int, error) {
 	next, hits := 0, 0
 	for {
-		line, err := readLine(br)
+		line, err := loadkit.ReadLine(br)
 		if err != nil {
 			return 0, err
 		}
@@ -275,7 +275,7 @@ func readValues(br *bufio.Reader, keys [][]byte, size int, res *counts) (int, er
 		}
 		f := bytes.Fields(line)
 		if len(f) < 4 || string(f[0]) != "VALUE" {
-			if isErrorLine(line) {
+			if loadkit.IsErrorLine(line) {
 				res.fail("get: %q", line)
 				return 0, nil
 			}
@@ -304,27 +304,6 @@ func readValues(br *bufio.Reader, keys [][]byte, size int, res *counts) (int, er
 			res.fail("get %s: %d bytes, want %d", f[1], n, size)
 		}
 	}
-}
-
-func isErrorLine(line []byte) bool {
-	return string(line) == "ERROR" || bytes.HasPrefix(line, []byte("CLIENT_ERROR")) ||
-		bytes.HasPrefix(line, []byte("SERVER_ERROR"))
-}
-
-// readLine reads one CRLF-terminated line, without the CRLF. The slice is
-// valid until the next read.
-func readLine(br *bufio.Reader) ([]byte, error) {
-	line, err := br.ReadSlice('\n')
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, err
-	}
-	if len(line) < 2 || line[len(line)-2] != '\r' {
-		return nil, fmt.Errorf("line without CRLF: %q", line)
-	}
-	return line[:len(line)-2], nil
 }
 
 // fill sets key:0 .. key:N-1 once, each connection a share of them in

@@ -71,11 +71,12 @@ import (
 	"os/signal"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/fae-dev/fae/bench/internal/loadkit"
 )
 
 type options struct {
@@ -177,16 +178,7 @@ func main() {
 	}()
 	timer := time.AfterFunc(o.dur, func() { r.stop.Store(true) })
 	defer timer.Stop()
-	var wg sync.WaitGroup
-	for w := range o.conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.worker(w)
-		}()
-	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	done := loadkit.Start(o.conns, r.worker)
 	for !r.stop.Load() {
 		select {
 		case <-done:
@@ -353,18 +345,9 @@ func (r *run) appendRequest(dst []byte, get bool, key []byte) []byte {
 		return fmt.Appendf(dst, "set %s 0 0 %d\r\n%s\r\n", key, len(r.value), r.value)
 	}
 	if get {
-		return appendCommand(dst, []byte("GET"), key)
+		return loadkit.AppendCommand(dst, []byte("GET"), key)
 	}
-	return appendCommand(dst, []byte("SET"), key, r.value)
-}
-
-func appendCommand(dst []byte, args ...[]byte) []byte {
-	dst = append(strconv.AppendInt(append(dst, '*'), int64(len(args)), 10), "\r\n"...)
-	for _, a := range args {
-		dst = append(strconv.AppendInt(append(dst, '$'), int64(len(a)), 10), "\r\n"...)
-		dst = append(append(dst, a...), "\r\n"...)
-	}
-	return dst
+	return loadkit.AppendCommand(dst, []byte("SET"), key, r.value)
 }
 
 // errMidReply is end of file inside a reply.
@@ -380,7 +363,7 @@ func (r *run) readReply(br *bufio.Reader, get bool) (msg string, err error) {
 	if r.opt.proto == "memcache" {
 		msg, err = readMemcache(br, get)
 	} else {
-		msg, err = readRESP(br)
+		msg, err = loadkit.ReadReply(br)
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		err = errMidReply
@@ -388,61 +371,16 @@ func (r *run) readReply(br *bufio.Reader, get bool) (msg string, err error) {
 	return msg, err
 }
 
-// readRESP reads one RESP reply; msg is the text of a top-level error reply.
-func readRESP(br *bufio.Reader) (msg string, err error) {
-	line, err := readLine(br)
-	if err != nil {
-		return "", err
-	}
-	if len(line) == 0 {
-		return "", errors.New("empty reply line")
-	}
-	switch line[0] {
-	case '-':
-		if len(line) == 1 {
-			return "(empty error)", nil
-		}
-		return string(line[1:]), nil
-	case '+', ':':
-		return "", nil
-	case '$':
-		n, err := strconv.Atoi(string(line[1:]))
-		if err != nil {
-			return "", fmt.Errorf("bad bulk length %q", line)
-		}
-		if n < 0 {
-			return "", nil
-		}
-		if _, err := br.Discard(n + 2); err != nil {
-			return "", err
-		}
-		return "", nil
-	case '*':
-		n, err := strconv.Atoi(string(line[1:]))
-		if err != nil {
-			return "", fmt.Errorf("bad array length %q", line)
-		}
-		for range n {
-			if _, err := readRESP(br); err != nil {
-				return "", err
-			}
-		}
-		return "", nil
-	}
-	return "", fmt.Errorf("bad reply line %q", line)
-}
-
 // readMemcache reads the reply to one get (VALUE blocks, END) or set
 // (STORED).
 func readMemcache(br *bufio.Reader, get bool) (msg string, err error) {
 	for {
-		line, err := readLine(br)
+		line, err := loadkit.ReadLine(br)
 		if err != nil {
 			return "", err
 		}
 		switch {
-		case string(line) == "ERROR" || bytes.HasPrefix(line, []byte("CLIENT_ERROR")) ||
-			bytes.HasPrefix(line, []byte("SERVER_ERROR")):
+		case loadkit.IsErrorLine(line):
 			return string(line), nil
 		case !get && string(line) == "STORED":
 			return "", nil
@@ -476,27 +414,9 @@ func readMemcache(br *bufio.Reader, get bool) (msg string, err error) {
 	}
 }
 
-func readLine(br *bufio.Reader) ([]byte, error) {
-	line, err := br.ReadSlice('\n')
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, err
-	}
-	if len(line) < 2 || line[len(line)-2] != '\r' {
-		return nil, fmt.Errorf("line without CRLF: %q", line)
-	}
-	return line[:len(line)-2], nil
-}
-
-// mark is a phase boundary from -marks, as an offset from the start.
-type mark struct {
-	label string
-	at    time.Duration
-}
-
-func readMarks(path string, start time.Time) []mark {
+// readMarks reads the -marks file: the phase boundaries, as offsets from the
+// start, in time order.
+func readMarks(path string, start time.Time) []loadkit.Mark {
 	if path == "" {
 		return nil
 	}
@@ -505,20 +425,11 @@ func readMarks(path string, start time.Time) []mark {
 		fmt.Printf("# marks: %v\n", err)
 		return nil
 	}
-	var ms []mark
-	for line := range strings.Lines(string(data)) {
-		f := strings.Fields(line)
-		if len(f) != 2 {
-			continue
-		}
-		sec, err := strconv.ParseFloat(strings.Replace(f[1], ",", ".", 1), 64)
-		if err != nil {
-			fmt.Printf("# marks: bad line %q\n", strings.TrimSpace(line))
-			continue
-		}
-		ms = append(ms, mark{f[0], time.Unix(0, int64(math.Round(sec*1e9))).Sub(start)})
+	ms, bad := loadkit.ParseMarks(string(data), start)
+	for _, line := range bad {
+		fmt.Printf("# marks: bad line %q\n", line)
 	}
-	slices.SortStableFunc(ms, func(a, b mark) int { return int(a.at - b.at) })
+	slices.SortStableFunc(ms, func(a, b loadkit.Mark) int { return int(a.At - b.At) })
 	return ms
 }
 
@@ -567,9 +478,9 @@ func (r *run) summarize(elapsed time.Duration) {
 	for i, m := range ms {
 		hi := elapsed
 		if i+1 < len(ms) {
-			hi = ms[i+1].at
+			hi = ms[i+1].At
 		}
-		lo := max(m.at, 0)
+		lo := max(m.At, 0)
 		c := countIn(lo, hi)
 		ok := okIn(lo, hi)
 		d := (hi - lo).Seconds()
@@ -577,15 +488,15 @@ func (r *run) summarize(elapsed time.Duration) {
 		if d > 0 {
 			rate = float64(ok) / d
 		}
-		fmt.Printf("phase_%s_secs=%.2f phase_%s_ok=%d phase_%s_ok_per_sec=%.0f", m.label, d, m.label, ok, m.label, rate)
+		fmt.Printf("phase_%s_secs=%.2f phase_%s_ok=%d phase_%s_ok_per_sec=%.0f", m.Label, d, m.Label, ok, m.Label, rate)
 		for k := kErrReply; k < nKinds; k++ {
-			fmt.Printf(" phase_%s_%s=%d", m.label, kindNames[k], c[k])
+			fmt.Printf(" phase_%s_%s=%d", m.Label, kindNames[k], c[k])
 		}
 		fmt.Println()
 	}
-	var term *mark
+	var term *loadkit.Mark
 	for i := range ms {
-		if ms[i].label == "term" {
+		if ms[i].Label == "term" {
 			term = &ms[i]
 		}
 	}
@@ -595,15 +506,15 @@ func (r *run) summarize(elapsed time.Duration) {
 		}
 		rel := ""
 		if term != nil {
-			rel = fmt.Sprintf(" term%+.1fms", float64(e.at-term.at)/1e6)
+			rel = fmt.Sprintf(" term%+.1fms", float64(e.at-term.At)/1e6)
 		}
 		fmt.Printf("failure t=%.4fs%s kind=%s requests=%d msg=%q\n", e.at.Seconds(), rel, kindNames[e.k], e.n, e.msg)
 	}
 	for _, m := range ms {
-		if m.label != "term" {
+		if m.Label != "term" {
 			continue
 		}
-		term := m.at
+		term := m.At
 		rel := func(d time.Duration) string {
 			if d < 0 {
 				return "none"

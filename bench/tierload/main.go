@@ -78,27 +78,24 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"math/bits"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/fae-dev/fae/bench/internal/loadkit"
 	"github.com/go-sql-driver/mysql"
 )
 
@@ -304,106 +301,6 @@ func sum(cs []counters) snapshot {
 	return s
 }
 
-// ---- RESP ----------------------------------------------------------------
-
-type conn struct {
-	addr    string
-	timeout time.Duration
-	nc      net.Conn
-	r       *bufio.Reader
-	w       []byte
-}
-
-func (c *conn) dial() error {
-	nc, err := net.DialTimeout("tcp", c.addr, c.timeout)
-	if err != nil {
-		return err
-	}
-	c.nc, c.r = nc, bufio.NewReaderSize(nc, 16<<10)
-	return nil
-}
-
-func (c *conn) close() {
-	if c.nc != nil {
-		c.nc.Close()
-		c.nc = nil
-	}
-}
-
-// errReply is an error reply from the server.
-type errReply string
-
-func (e errReply) Error() string { return string(e) }
-
-// do sends one command and reads its reply: a bulk string (nil for a nil
-// reply), a simple string, or an errReply. Other errors are I/O errors; the
-// connection is then closed.
-func (c *conn) do(args ...[]byte) ([]byte, error) {
-	if c.nc == nil {
-		if err := c.dial(); err != nil {
-			return nil, err
-		}
-	}
-	c.w = append(c.w[:0], '*')
-	c.w = strconv.AppendInt(c.w, int64(len(args)), 10)
-	c.w = append(c.w, '\r', '\n')
-	for _, a := range args {
-		c.w = append(c.w, '$')
-		c.w = strconv.AppendInt(c.w, int64(len(a)), 10)
-		c.w = append(c.w, '\r', '\n')
-		c.w = append(c.w, a...)
-		c.w = append(c.w, '\r', '\n')
-	}
-	c.nc.SetDeadline(time.Now().Add(c.timeout))
-	if _, err := c.nc.Write(c.w); err != nil {
-		c.close()
-		return nil, err
-	}
-	v, err := c.read()
-	if err != nil {
-		var er errReply
-		if !errors.As(err, &er) {
-			c.close()
-		}
-	}
-	return v, err
-}
-
-func (c *conn) read() ([]byte, error) {
-	line, err := c.r.ReadSlice('\n')
-	if err != nil {
-		return nil, err
-	}
-	if len(line) < 3 || line[len(line)-2] != '\r' {
-		return nil, fmt.Errorf("bad reply line %q", line)
-	}
-	body := line[1 : len(line)-2]
-	switch line[0] {
-	case '+':
-		return append([]byte{}, body...), nil
-	case '-':
-		return nil, errReply(body)
-	case '$':
-		n, err := strconv.Atoi(string(body))
-		if err != nil {
-			return nil, fmt.Errorf("bad bulk length %q", body)
-		}
-		if n < 0 {
-			return nil, nil
-		}
-		b := make([]byte, n+2)
-		if _, err := io.ReadFull(c.r, b); err != nil {
-			return nil, err
-		}
-		if b[n] != '\r' || b[n+1] != '\n' {
-			return nil, errors.New("bulk string not ended by CRLF")
-		}
-		return b[:n], nil
-	default:
-		return nil, fmt.Errorf("unexpected reply %q", line)
-	}
-}
-
 // ---- MariaDB status and faed stats ----------------------------------------
 
 // mysqlStatus is the MariaDB counters tierload reads.
@@ -557,11 +454,11 @@ func runReads(o options) error {
 	if o.mode == "baseline" {
 		addr = o.redis
 	}
-	probe := &conn{addr: addr, timeout: o.timeout}
-	if v, err := probe.do([]byte("PING")); err != nil || string(v) != "PONG" {
+	probe := &loadkit.Client{Addr: addr, Timeout: o.timeout}
+	if v, err := probe.Do([]byte("PING")); err != nil || string(v) != "PONG" {
 		return fmt.Errorf("%s does not answer PING: %q %v", addr, v, err)
 	}
-	probe.close()
+	probe.Close()
 
 	cs0, err := readStatus(status)
 	if err != nil {
@@ -648,16 +545,7 @@ func runReads(o options) error {
 		}
 		return strconv.FormatFloat(float64(a)/float64(b), 'f', 4, 64)
 	}
-	sorted := slices.Clone(windows)
-	slices.Sort(sorted)
-	med := 0.0
-	if n := len(sorted); n > 0 {
-		if n%2 == 1 {
-			med = float64(sorted[n/2])
-		} else {
-			med = float64(sorted[n/2-1]+sorted[n/2]) / 2
-		}
-	}
+	med := loadkit.Median(windows)
 	out("mode", o.mode)
 	out("conns", o.conns)
 	out("keys", o.keys)
@@ -785,8 +673,8 @@ func (r *run) worker(w int, end time.Time) {
 	if o.mode == "baseline" {
 		addr = o.redis
 	}
-	cn := &conn{addr: addr, timeout: o.timeout}
-	defer cn.close()
+	cn := &loadkit.Client{Addr: addr, Timeout: o.timeout}
+	defer cn.Close()
 	seen, seenWarm := r.seen[w], r.seenWarm[w]
 	ctx := context.Background()
 	get := []byte("GET")
@@ -795,9 +683,9 @@ func (r *run) worker(w int, end time.Time) {
 		kb := []byte(key(k))
 		measuring := r.measuring.Load()
 		t0 := time.Now()
-		v, err := cn.do(get, kb)
+		v, err := cn.Do(get, kb)
 		if err != nil {
-			var er errReply
+			var er loadkit.ErrorReply
 			if errors.As(err, &er) {
 				c.errReply.Add(1)
 			} else {
@@ -830,7 +718,7 @@ func (r *run) worker(w int, end time.Time) {
 				r.noteErr("SELECT %s: %v", kb, err)
 				continue
 			}
-			if _, err := cn.do([]byte("SET"), kb, v, []byte("EX"), r.setTTL); err != nil {
+			if _, err := cn.Do([]byte("SET"), kb, v, []byte("EX"), r.setTTL); err != nil {
 				c.setErr.Add(1)
 				r.noteErr("SET %s: %v", kb, err)
 			}
