@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"errors"
-	"os"
 	"time"
 
 	"github.com/fae-dev/fae/admin"
@@ -73,9 +72,6 @@ func (s *Server) Stats() admin.Stats {
 		st.TotalClientConns += k.connsTotal.Load()
 		st.Switches = append(st.Switches, sl.switches.Load().list(sl.name)...)
 		st.Pools = append(st.Pools, ps)
-	}
-	if host, err := os.Hostname(); err == nil {
-		_ = host // the twemproxy stats document names the host itself
 	}
 	return st
 }
