@@ -23,7 +23,7 @@ const (
 
 // Tier defaults.
 const (
-	// DefaultNegativeTTL is the default Pool.NegativeTTL of a tier chain.
+	// DefaultNegativeTTL is the negative TTL of the built-in default chain.
 	DefaultNegativeTTL = 2 * time.Second
 	// DefaultMySQLTable, DefaultMySQLKeyColumn and DefaultMySQLValueColumn
 	// are the default key-value table of a MySQL pool.
@@ -43,7 +43,8 @@ type TierSettings struct {
 	// WritePolicy is "invalidate" (default) or "update" (chains only).
 	WritePolicy string
 	// NegativeTTL is how long a chain answers a key its store lacks as
-	// missing without asking again; 0 turns it off. Default 2s.
+	// missing without asking again; 0 (the default) turns it off; the
+	// built-in default config uses DefaultNegativeTTL.
 	NegativeTTL time.Duration
 	// ServantDir is the data directory of a kvdb servant. Required with
 	// servant = "kvdb".
