@@ -47,13 +47,15 @@ type session struct {
 	mc         memcache.Request // the memcache request being parsed
 	skip       int              // bytes of a refused memcache value still to discard
 	cmdIdx     int              // counter index of the command being handled
-	chainTail  chan struct{}    // closed when the session's last chain request is done
+	chainQ     chan func()      // the chain worker's queue (tiered.go); nil when none runs
 	sw         *switchSet       // the slot's switches for the batch being read
 
 	// shared between the reader, the writer and the sweeper
 	active   atomic.Int64 // server tick of the last read
 	parkReq  atomic.Bool  // the sweeper asks this idle session to park
 	inflight atomic.Int32 // requests read whose replies are not written yet
+	// chain requests queued and not yet answered (reader and chain worker)
+	chainPending atomic.Int32
 
 	// writer-only state
 	wbuf []byte
@@ -89,6 +91,7 @@ func (s *session) run() (parked bool) {
 func (s *session) serveOnce() bool {
 	parkable := s.readLoop()
 	s.q.wait()
+	s.stopChainWorker()
 	return parkable
 }
 

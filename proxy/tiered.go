@@ -131,12 +131,8 @@ func (s *session) tiered(cmd *rediscmd.Command, args [][]byte) {
 // Most reads of a warm chain end here, with no goroutine and no copy.
 func (s *session) fastRead(args [][]byte) bool {
 	first := s.p.cfg.Tier.Tiers[0]
-	if s.chainTail != nil {
-		select {
-		case <-s.chainTail:
-		default:
-			return false
-		}
+	if s.chainPending.Load() != 0 {
+		return false
 	}
 	st := s.srv.stores.Load()
 	if st == nil {
@@ -162,9 +158,12 @@ func (s *session) fastRead(args [][]byte) bool {
 	return true
 }
 
-// async queues a call answered by f in its own goroutine. The requests of
-// one session run one after the other, in order (a pipelined GET after a
-// SET sees the SET); different sessions run concurrently.
+// async queues a call answered by f on the session's chain worker: the
+// requests of one session run one after the other, in order (a pipelined
+// GET after a SET sees the SET); different sessions run concurrently. The
+// worker starts with the session's first chain request and ends when the
+// session stops serving (stopChainWorker), once every request it was given
+// is done.
 func (s *session) async(f func(ctx context.Context, chain *tier.Chain) []byte) {
 	c := newCall()
 	s.push(c)
@@ -173,18 +172,34 @@ func (s *session) async(f func(ctx context.Context, chain *tier.Chain) []byte) {
 	if timeout <= 0 {
 		timeout = chainTimeout
 	}
-	prev, done := s.chainTail, make(chan struct{})
-	s.chainTail = done
-	go func() {
-		defer close(done)
-		if prev != nil {
-			<-prev
-		}
+	if s.chainQ == nil {
+		s.chainQ = make(chan func(), maxPipeline)
+		go chainWorker(s.chainQ)
+	}
+	s.chainPending.Add(1)
+	s.chainQ <- func() {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		c.Reply = append(c.Reply[:0], f(ctx, p.chain)...)
+		s.chainPending.Add(-1)
 		c.markReady()
-	}()
+	}
+}
+
+// chainWorker runs a session's chain requests in order until q closes.
+func chainWorker(q chan func()) {
+	for job := range q {
+		job()
+	}
+}
+
+// stopChainWorker ends the session's chain worker. Called by the reader
+// once every reply is written, so the worker has nothing left to do.
+func (s *session) stopChainWorker() {
+	if s.chainQ != nil {
+		close(s.chainQ)
+		s.chainQ = nil
+	}
 }
 
 // redisChain runs one command over the chain and renders its reply.
