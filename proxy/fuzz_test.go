@@ -176,3 +176,36 @@ func probe(t *testing.T, addr string) {
 	c.expect("+OK\r\n", "SET", "fuzz:probe", v)
 	c.expect(bulk(v), "GET", "fuzz:probe")
 }
+
+// FuzzChainSession is FuzzSession against a tier chain (lcache in front of
+// kvdb): the chain's own command handling (GET, MGET, SET with options,
+// DEL, EXISTS, everything else refused) must answer every request with one
+// well-formed reply and stay up.
+func FuzzChainSession(f *testing.F) {
+	for i, s := range sessionSeeds {
+		f.Add([]byte(s), uint16(i*7))
+	}
+	f.Add([]byte("SET k v EX 10\r\nSET k v PX -1\r\nSET k v XX\r\nSET k v EX\r\nGET k\r\nMGET k k x\r\nDEL k x k\r\nEXISTS k\r\n"), uint16(3))
+	toml := fmt.Sprintf("[pools.p]\nlisten = \"127.0.0.1:0\"\ntiers = [\"l1\", \"db\"]\n\n[pools.l1]\nservant = \"lcache\"\n\n[pools.db]\nservant = \"kvdb\"\nservant_dir = %q\n", f.TempDir())
+	cfg, err := config.Parse([]byte(toml), "fuzz.toml", "toml")
+	if err != nil {
+		f.Fatalf("config: %v", err)
+	}
+	srv, err := New(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := srv.Listen(); err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { srv.Close() })
+	addr := srv.Addr("p").String()
+	f.Fuzz(func(t *testing.T, data []byte, split uint16) {
+		got, reset := fuzzSession(t, addr, data, int(split))
+		replies := checkReplies(t, data, got, reset)
+		if want := expectedReplies(data); !reset && replies != want {
+			t.Errorf("input %q: got %d replies %q, want %d", clipText(string(data)), replies, clipText(string(got)), want)
+		}
+		probe(t, addr)
+	})
+}
