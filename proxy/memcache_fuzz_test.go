@@ -89,3 +89,33 @@ func probeMemcache(t *testing.T, addr string) {
 		fmt.Sprintf("STORED\r\nVALUE fuzz:probe 7 %d\r\n%s\r\nEND\r\n", len(v), v))
 	c.expect("mg fuzz:probe s v\r\n", fmt.Sprintf("VA %d s%d\r\n%s\r\n", len(v), len(v), v))
 }
+
+// FuzzMemcacheChainSession is FuzzMemcacheSession against a memcache tier
+// chain (lcache in front of kvdb): faed must close the connection and stay
+// up, and a new client still stores and reads back a value.
+func FuzzMemcacheChainSession(f *testing.F) {
+	for i, s := range memcacheSessionSeeds {
+		f.Add([]byte(s), uint16(i*7))
+	}
+	toml := fmt.Sprintf("[pools.p]\nlisten = \"127.0.0.1:0\"\nprotocol = \"memcache\"\ntiers = [\"l1\", \"db\"]\n\n[pools.l1]\nservant = \"lcache\"\n\n[pools.db]\nservant = \"kvdb\"\nservant_dir = %q\n", f.TempDir())
+	cfg, err := config.Parse([]byte(toml), "fuzz.toml", "toml")
+	if err != nil {
+		f.Fatalf("config: %v", err)
+	}
+	srv, err := New(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := srv.Listen(); err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { srv.Close() })
+	addr := srv.Addr("p").String()
+	f.Fuzz(func(t *testing.T, data []byte, split uint16) {
+		fuzzSession(t, addr, data, int(split))
+		c := mcDial(t, addr)
+		v := fmt.Sprintf("probe-%d", time.Now().UnixNano())
+		c.expect(fmt.Sprintf("set fuzz:probe 0 0 %d\r\n%s\r\nget fuzz:probe nope\r\n", len(v), v),
+			fmt.Sprintf("STORED\r\nVALUE fuzz:probe 0 %d\r\n%s\r\nEND\r\n", len(v), v))
+	})
+}

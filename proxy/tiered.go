@@ -107,6 +107,24 @@ func (s *Server) newChain(pc config.Pool, cfg *config.Config) (*tier.Chain, erro
 // chainTimeout bounds one chain request when the pool sets no timeout.
 const chainTimeout = 5 * time.Second
 
+// maxChainReply bounds the reply to one chain request: a multi-key read
+// repeating a large value thousands of times is refused, not built.
+const maxChainReply = 64 << 20
+
+// errReplyTooLarge is the reason a chain read over maxChainReply is refused.
+const errReplyTooLarge = "fae: the reply would exceed 64 MiB; ask for fewer keys"
+
+// replySize returns the bytes of the values found.
+func replySize(vs [][]byte, found []bool) int {
+	n := 0
+	for i, v := range vs {
+		if found[i] {
+			n += len(v) + 32
+		}
+	}
+	return n
+}
+
 // tiered answers a Redis command of a chain pool.
 func (s *session) tiered(cmd *rediscmd.Command, args [][]byte) {
 	switch cmd.Name {
@@ -218,6 +236,9 @@ func redisChain(ctx context.Context, chain *tier.Chain, name string, args [][]by
 		vs, found, err := chain.MGet(ctx, args[1:])
 		if err != nil {
 			return chainError(err)
+		}
+		if name == "mget" && replySize(vs, found) > maxChainReply {
+			return resp.AppendError(nil, "ERR "+errReplyTooLarge)
 		}
 		if name == "exists" {
 			n := 0
@@ -332,6 +353,9 @@ func mcChainGet(ctx context.Context, chain *tier.Chain, keys [][]byte, cas bool)
 	vs, found, err := chain.MGet(ctx, keys)
 	if err != nil {
 		return memcache.AppendServerError(nil, "fae: "+err.Error())
+	}
+	if replySize(vs, found) > maxChainReply {
+		return memcache.AppendServerError(nil, errReplyTooLarge)
 	}
 	var out []byte
 	for i, v := range vs {

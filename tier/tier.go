@@ -248,6 +248,37 @@ func (c *Chain) MGet(ctx context.Context, keys [][]byte) (values [][]byte, found
 	if c.closed.Load() {
 		return nil, nil, ErrClosed
 	}
+	uniq, pos := dedupe(keys)
+	if len(uniq) < len(keys) { // read each key once, answer every copy
+		uv, uf, err := c.mget(ctx, uniq)
+		values, found = make([][]byte, len(keys)), make([]bool, len(keys))
+		for i, p := range pos {
+			values[i], found[i] = uv[p], uf[p]
+		}
+		return values, found, err
+	}
+	return c.mget(ctx, keys)
+}
+
+// dedupe returns the distinct keys in first-seen order and, for each key,
+// its index among them.
+func dedupe(keys [][]byte) (uniq [][]byte, pos []int) {
+	seen := make(map[string]int, len(keys))
+	pos = make([]int, len(keys))
+	for i, k := range keys {
+		p, ok := seen[string(k)]
+		if !ok {
+			p = len(uniq)
+			seen[string(k)] = p
+			uniq = append(uniq, k)
+		}
+		pos[i] = p
+	}
+	return uniq, pos
+}
+
+// mget is MGet over distinct keys.
+func (c *Chain) mget(ctx context.Context, keys [][]byte) (values [][]byte, found []bool, err error) {
 	values, found = make([][]byte, len(keys)), make([]bool, len(keys))
 	pending := make([]int, len(keys))
 	gens := make([]uint64, len(keys))

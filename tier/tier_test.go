@@ -130,7 +130,8 @@ func TestReadThroughAndWriteBack(t *testing.T) {
 	if !l1.has("b") || !l1.has("c") || !l2.has("c") || l2.has("a") {
 		t.Errorf("write-back: l1 b=%v c=%v, l2 c=%v a=%v; want true true true false", l1.has("b"), l1.has("c"), l2.has("c"), l2.has("a"))
 	}
-	if st := c.Stats(); st.Hits[0] != 2 || st.Hits[1] != 1 || st.Hits[2] != 1 || st.Misses != 1 {
+	// "a" is asked for twice and read once
+	if st := c.Stats(); st.Hits[0] != 1 || st.Hits[1] != 1 || st.Hits[2] != 1 || st.Misses != 1 {
 		t.Errorf("stats %+v", st)
 	}
 }
