@@ -268,9 +268,22 @@ func (eng *Engine) mcFetch(dst []byte, r *MC, op mcOp) ([]byte, error) {
 		if err != nil {
 			return dst, err
 		}
+		if len(dst)-start > MaxReply {
+			dst = append(dst[:start], "SERVER_ERROR "...)
+			return append(append(dst, errReplyTooLarge...), '\r', '\n'), nil
+		}
 	}
 	return append(dst, mcEnd...), nil
 }
+
+// MaxReply bounds the reply to one multi-key read (MGET, get with many
+// keys): a request repeating a large value thousands of times is refused
+// rather than built in memory, where redis-server or memcached would stream
+// it.
+const MaxReply = 64 << 20
+
+// errReplyTooLarge is the error text of a read over MaxReply.
+const errReplyTooLarge = "reply would exceed 64 MiB; ask for fewer keys"
 
 // appendMCValueCas is the AppendFunc of gets: the VALUE block with the cas
 // unique.

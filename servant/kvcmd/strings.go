@@ -100,6 +100,7 @@ func (eng *Engine) mgetCmd(dst []byte, args [][]byte) ([]byte, error) {
 	if locked {
 		defer eng.unlockSet(eng.lockKeys(keys, 1))
 	}
+	start := len(dst)
 	dst = resp.AppendArrayHeader(dst, len(keys))
 	for _, key := range keys {
 		e, ok, err := eng.st.Load(key, locked)
@@ -107,6 +108,9 @@ func (eng *Engine) mgetCmd(dst []byte, args [][]byte) ([]byte, error) {
 			return dst, err
 		}
 		dst = appendValue(dst, e, ok)
+		if len(dst)-start > MaxReply {
+			return resp.AppendError(dst[:start], "ERR "+errReplyTooLarge), nil
+		}
 	}
 	return dst, nil
 }
