@@ -45,10 +45,8 @@ func newCounters(pool, protocol string) *counters {
 			c.names = append(c.names, memcache.Kind(k).String())
 		}
 	} else {
+		c.names = make([]string, rediscmd.Count())
 		for _, cmd := range rediscmd.All() {
-			for len(c.names) <= cmd.ID {
-				c.names = append(c.names, "")
-			}
 			c.names[cmd.ID] = cmd.Name
 		}
 	}

@@ -39,10 +39,9 @@ type Pool struct {
 	failover *Pool // the failover pool, linked by the Server; nil if none
 	foOff    int   // index of the failover pool's first target in targets
 
-	env         *env
-	ownsServant bool        // close the servant with the pool (not shared)
-	idgen       bool        // the servant is idgen: it answers every command
-	chain       *tier.Chain // a tier chain: no servers of its own (tiered.go)
+	env   *env
+	idgen bool        // the servant is idgen: it answers every command
+	chain *tier.Chain // a tier chain: no servers of its own (tiered.go)
 
 	// a reload retires a version: it closes once its calls are done
 	inflight  atomic.Int64 // client calls routed by this version, not yet written
@@ -101,22 +100,9 @@ type ring struct {
 	live []int
 }
 
-// NewPool builds a pool from its config, with metrics that no registry
-// exports. Backend connections are made lazily unless the pool asks for
-// preconnect.
-func NewPool(cfg config.Pool, log *slog.Logger) (*Pool, error) {
-	m, _ := service.NewMetrics(nil)
-	e := newEnv(m)
-	e.servants = nil
-	p, err := newPool(cfg, log, e)
-	if err == nil {
-		p.start()
-	}
-	return p, err
-}
-
-// newPool builds a pool version in e: servants (when e.servants is not nil)
-// and backends are shared with the other pools and versions of one Server.
+// newPool builds a pool version in e: servants and backends are shared with
+// the other pools and versions of one Server. Backend connections are made
+// lazily unless the pool asks for preconnect.
 func newPool(cfg config.Pool, log *slog.Logger, e *env) (*Pool, error) {
 	servants, m := e.servants, e.metrics
 	if log == nil {
@@ -131,11 +117,10 @@ func newPool(cfg config.Pool, log *slog.Logger, e *env) (*Pool, error) {
 		p.front = memcacheFront{}
 	}
 	if cfg.Servant != "" {
-		sv, owned, err := openServant(cfg, servants)
+		sv, err := openServant(cfg, servants)
 		if err != nil {
 			return nil, err
 		}
-		p.ownsServant = owned
 		p.servers = []*server{{name: cfg.Servant, node: hashkit.Node{Name: cfg.Servant, Weight: 1}, cache: sv}}
 		p.idgen = cfg.Servant == config.ServantIDGen
 	}
@@ -336,12 +321,12 @@ func (p *Pool) Close() {
 		p.stopHealth()
 		p.mu.Unlock()
 		p.wg.Wait()
+		if p.chain != nil {
+			p.chain.Close() // waits for its write-backs
+		}
 		for _, s := range p.targets[:len(p.targets)-p.foLen()] {
 			if s.be != nil {
 				p.env.backends.release(s.key)
-			}
-			if s.cache != nil && p.ownsServant {
-				s.cache.Close()
 			}
 		}
 	})

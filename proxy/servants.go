@@ -31,12 +31,12 @@ func servantKey(pc config.Pool) string {
 	return pc.Servant
 }
 
-// openServant returns the servant of pc, shared through servants when not
-// nil; owned reports that the caller must close it.
-func openServant(pc config.Pool, servants map[string]servant) (sv servant, owned bool, err error) {
+// openServant returns the servant of pc from servants, opening it there
+// first if needed. The Server closes the servants when it closes.
+func openServant(pc config.Pool, servants map[string]servant) (sv servant, err error) {
 	key := servantKey(pc)
 	if sv := servants[key]; sv != nil {
-		return sv, false, nil
+		return sv, nil
 	}
 	switch pc.Servant {
 	case config.ServantLCache:
@@ -49,13 +49,10 @@ func openServant(pc config.Pool, servants map[string]servant) (sv servant, owned
 		err = fmt.Errorf("unknown servant %q", pc.Servant)
 	}
 	if err != nil {
-		return nil, false, err
-	}
-	if servants == nil {
-		return sv, true, nil
+		return nil, err
 	}
 	servants[key] = sv
-	return sv, false, nil
+	return sv, nil
 }
 
 func openKVDB(pc config.Pool) (servant, error) {

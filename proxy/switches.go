@@ -18,10 +18,6 @@ type switchSet struct {
 	down     []string // servers forced down (address or name)
 }
 
-func (w *switchSet) empty() bool {
-	return w == nil || !w.readOnly && len(w.reject) == 0 && len(w.down) == 0
-}
-
 // refuseRedis returns the error reply for a command a switch refuses, or "".
 func (w *switchSet) refuseRedis(cmd *rediscmd.Command) string {
 	if w == nil {
