@@ -74,15 +74,22 @@ func (c *counters) observe(idx int, d time.Duration, isErr bool) {
 	cc.buckets[b].Add(1)
 }
 
+// cmdStats are one command's counters and its total latency.
+type cmdStats struct {
+	admin.CommandStats
+	sumMS float64
+}
+
 // commandStats returns the counters of every command used so far.
-func (c *counters) commandStats() (out []admin.CommandStats, requests, errs int64) {
+func (c *counters) commandStats() (out []cmdStats, requests, errs int64) {
 	for i := range c.cmds {
 		cc := &c.cmds[i]
 		n := cc.n.Load()
 		if n == 0 {
 			continue
 		}
-		cs := admin.CommandStats{Name: c.names[i], Requests: n, Errors: cc.errs.Load()}
+		cs := cmdStats{CommandStats: admin.CommandStats{Name: c.names[i], Requests: n, Errors: cc.errs.Load()},
+			sumMS: float64(cc.sumUS.Load()) / 1000}
 		var cum int64
 		for j := range cc.buckets {
 			cum += cc.buckets[j].Load()
@@ -137,27 +144,16 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.eof, prometheus.CounterValue, float64(k.clientEOF.Load()), k.pool)
 		ch <- prometheus.MustNewConstMetric(c.err, prometheus.CounterValue, float64(k.clientErr.Load()), k.pool)
 		cmds, _, _ := k.commandStats()
-		for i, cs := range cmds {
+		for _, cs := range cmds {
 			ch <- prometheus.MustNewConstMetric(c.requests, prometheus.CounterValue, float64(cs.Requests), k.pool, cs.Name)
 			ch <- prometheus.MustNewConstMetric(c.errors, prometheus.CounterValue, float64(cs.Errors), k.pool, cs.Name)
 			buckets := map[float64]uint64{}
 			for _, b := range cs.LatencyBuckets[:len(service.LatencyBuckets)] {
 				buckets[b.LE] = uint64(b.Count)
 			}
-			sum := float64(k.sumOf(cmds[i].Name)) / 1000
-			ch <- prometheus.MustNewConstHistogram(c.latency, uint64(cs.Requests), sum, buckets, k.pool, cs.Name)
+			ch <- prometheus.MustNewConstHistogram(c.latency, uint64(cs.Requests), cs.sumMS, buckets, k.pool, cs.Name)
 		}
 	}
-}
-
-// sumOf returns the total latency in microseconds of the command named name.
-func (c *counters) sumOf(name string) int64 {
-	for i, n := range c.names {
-		if n == name {
-			return c.cmds[i].sumUS.Load()
-		}
-	}
-	return 0
 }
 
 // SlowLogger receives slow requests (logs.SlowLog implements it).

@@ -48,6 +48,7 @@ func (memcacheFront) next(s *session, buf []byte) (n, need int, stop bool) {
 	if err != nil {
 		var me *memcache.Error
 		if !errors.As(err, &me) || me.Close {
+			s.slot.counters.clientErr.Add(1)
 			return 0, 0, true
 		}
 		if reply := me.AppendReply(nil); len(reply) > 0 {

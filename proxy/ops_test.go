@@ -323,6 +323,12 @@ func TestCommandCounters(t *testing.T) {
 	if len(st.Pools[0].Servers) != 1 || st.Pools[0].Servers[0].Requests != 5 {
 		t.Errorf("server stats: %+v", st.Pools[0].Servers)
 	}
+	bad := dial(t, addr)
+	bad.raw("*x\r\n") // a protocol error: faed replies and closes
+	if got := bad.read(); !strings.HasPrefix(got, "-ERR Protocol error") {
+		t.Fatalf("protocol error reply: %q", got)
+	}
+	eventually(t, 5*time.Second, "client_err counted", func() bool { return srv.Stats().Pools[0].ClientErr == 1 })
 }
 
 // dialErr dials addr once, closing the connection if it succeeds.

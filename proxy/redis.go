@@ -139,6 +139,7 @@ func (redisFront) next(s *session, buf []byte) (n, need int, stop bool) {
 		return 0, n, false
 	}
 	if err != nil {
+		s.slot.counters.clientErr.Add(1)
 		s.pushLocal(resp.AppendError(nil, "ERR "+err.Error()), true)
 		return 0, 0, true
 	}

@@ -61,7 +61,11 @@ func (s *Server) Stats() admin.Stats {
 		if a := s.Addr(sl.name); a != nil {
 			ps.Listen = a.String()
 		}
-		ps.Commands, ps.Requests, ps.Errors = k.commandStats()
+		var cmds []cmdStats
+		cmds, ps.Requests, ps.Errors = k.commandStats()
+		for _, cs := range cmds {
+			ps.Commands = append(ps.Commands, cs.CommandStats)
+		}
 		if p.chain != nil {
 			ps.Chain = chainStats(p)
 		}

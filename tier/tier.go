@@ -248,6 +248,9 @@ func (c *Chain) MGet(ctx context.Context, keys [][]byte) (values [][]byte, found
 	if c.closed.Load() {
 		return nil, nil, ErrClosed
 	}
+	if len(keys) < 2 {
+		return c.mget(ctx, keys)
+	}
 	uniq, pos := dedupe(keys)
 	if len(uniq) < len(keys) { // read each key once, answer every copy
 		uv, uf, err := c.mget(ctx, uniq)
