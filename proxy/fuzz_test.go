@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fae-dev/fae/config"
 	"github.com/fae-dev/fae/resp"
 	"github.com/fae-dev/fae/testkit"
 )
@@ -69,20 +67,7 @@ func startFuzzProxy(f *testing.F) string {
 	f.Helper()
 	r := testkit.StartRedis(f, "--maxmemory", "64mb", "--maxmemory-policy", "allkeys-random",
 		"--proto-max-bulk-len", "1mb")
-	toml := fmt.Sprintf("[pools.p]\nlisten = \"127.0.0.1:0\"\nservers = [\"%s:1\"]\ntimeout = \"1s\"\n", r.Addr)
-	cfg, err := config.Parse([]byte(toml), "fuzz.toml", "toml")
-	if err != nil {
-		f.Fatalf("config: %v", err)
-	}
-	srv, err := New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		f.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { srv.Close() })
-	return srv.Addr("p").String()
+	return serve(f, parse(f, fmt.Sprintf("[pools.p]\nlisten = \"127.0.0.1:0\"\nservers = [\"%s:1\"]\ntimeout = \"1s\"\n", r.Addr)), nil).Addr("p").String()
 }
 
 // fuzzSession sends data in two writes split at split, half-closes and reads
@@ -186,20 +171,7 @@ func FuzzChainSession(f *testing.F) {
 		f.Add([]byte(s), uint16(i*7))
 	}
 	f.Add([]byte("SET k v EX 10\r\nSET k v PX -1\r\nSET k v XX\r\nSET k v EX\r\nGET k\r\nMGET k k x\r\nDEL k x k\r\nEXISTS k\r\n"), uint16(3))
-	toml := fmt.Sprintf("[pools.p]\nlisten = \"127.0.0.1:0\"\ntiers = [\"l1\", \"db\"]\n\n[pools.l1]\nservant = \"lcache\"\n\n[pools.db]\nservant = \"kvdb\"\nservant_dir = %q\n", f.TempDir())
-	cfg, err := config.Parse([]byte(toml), "fuzz.toml", "toml")
-	if err != nil {
-		f.Fatalf("config: %v", err)
-	}
-	srv, err := New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		f.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { srv.Close() })
-	addr := srv.Addr("p").String()
+	addr := serve(f, parse(f, chainFuzzTOML("redis", f.TempDir())), nil).Addr("p").String()
 	f.Fuzz(func(t *testing.T, data []byte, split uint16) {
 		got, reset := fuzzSession(t, addr, data, int(split))
 		replies := checkReplies(t, data, got, reset)
@@ -208,4 +180,10 @@ func FuzzChainSession(f *testing.F) {
 		}
 		probe(t, addr)
 	})
+}
+
+// chainFuzzTOML is a tier chain pool "p" speaking protocol over lcache in
+// front of kvdb in dir.
+func chainFuzzTOML(protocol, dir string) string {
+	return fmt.Sprintf("[pools.p]\nlisten = \"127.0.0.1:0\"\nprotocol = %q\ntiers = [\"l1\", \"db\"]\n\n[pools.l1]\nservant = \"lcache\"\n\n[pools.db]\nservant = \"kvdb\"\nservant_dir = %q\n", protocol, dir)
 }

@@ -3,7 +3,6 @@ package proxy
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -38,24 +37,42 @@ func serverList(rs []*testkit.Process) string {
 // server and the address of pool "p" (listen 127.0.0.1:0 is allowed).
 func startProxy(t *testing.T, toml string) (*Server, string) {
 	t.Helper()
-	cfg, err := config.Parse([]byte(toml), "test.toml", "toml")
-	if err != nil {
-		t.Fatalf("config: %v\n%s", err, toml)
-	}
-	return startConfig(t, cfg)
+	return startConfig(t, parse(t, toml))
 }
 
 func startConfig(t *testing.T, cfg *config.Config) (*Server, string) {
 	t.Helper()
-	srv, err := New(cfg, nil)
+	srv := serve(t, cfg, nil)
+	return srv, srv.Addr(cfg.Pools[0].Name).String()
+}
+
+// parse reads a TOML config, ending the test when it is invalid.
+func parse(tb testing.TB, toml string) *config.Config {
+	tb.Helper()
+	cfg, err := config.Parse([]byte(toml), "test.toml", "toml")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatalf("config: %v\n%s", err, toml)
+	}
+	return cfg
+}
+
+// serve builds a Server on cfg (logging nowhere), lets opt (when not nil)
+// set its options, starts it and closes it when tb ends. It is the one
+// place tests, fuzz targets and benchmarks start faed.
+func serve(tb testing.TB, cfg *config.Config, opt func(*Server)) *Server {
+	tb.Helper()
+	srv, err := New(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if opt != nil {
+		opt(srv)
 	}
 	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Close() })
-	return srv, srv.Addr(cfg.Pools[0].Name).String()
+	tb.Cleanup(func() { srv.Close() })
+	return srv
 }
 
 // poolTOML is a pool "p" listening on a free port over rs.
@@ -155,37 +172,15 @@ func startRedisB(b *testing.B) string { return testkit.StartRedis(b).Addr }
 // startProxyB starts faed on a TOML config for a benchmark.
 func startProxyB(b *testing.B, toml string) string {
 	b.Helper()
-	cfg, err := config.Parse([]byte(toml), "bench.toml", "toml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { srv.Close() })
-	return srv.Addr(cfg.Pools[0].Name).String()
+	cfg := parse(b, toml)
+	return serve(b, cfg, nil).Addr(cfg.Pools[0].Name).String()
 }
 
 // startProxyWith is startProxy with a hook to set Server options before
 // Listen.
 func startProxyWith(t *testing.T, toml string, opt func(*Server)) (*Server, string) {
 	t.Helper()
-	cfg, err := config.Parse([]byte(toml), "test.toml", "toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opt(srv)
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	cfg := parse(t, toml)
+	srv := serve(t, cfg, opt)
 	return srv, srv.Addr(cfg.Pools[0].Name).String()
 }

@@ -2,12 +2,10 @@ package proxy
 
 import (
 	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/fae-dev/fae/config"
 	"github.com/fae-dev/fae/testkit"
 )
 
@@ -58,19 +56,7 @@ func startMemcacheFuzzProxy(f *testing.F) string {
 	f.Helper()
 	m := testkit.StartMemcached(f)
 	toml := fmt.Sprintf("[pools.p]\nlisten = \"127.0.0.1:0\"\nprotocol = \"memcache\"\nservers = [\"%s:1\"]\ntimeout = \"1s\"\n", m.Addr)
-	cfg, err := config.Parse([]byte(toml), "fuzz.toml", "toml")
-	if err != nil {
-		f.Fatalf("config: %v", err)
-	}
-	srv, err := New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		f.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { srv.Close() })
-	return srv.Addr("p").String()
+	return serve(f, parse(f, toml), nil).Addr("p").String()
 }
 
 // probeMemcache checks on a new connection that faed answers and that its
@@ -97,20 +83,7 @@ func FuzzMemcacheChainSession(f *testing.F) {
 	for i, s := range memcacheSessionSeeds {
 		f.Add([]byte(s), uint16(i*7))
 	}
-	toml := fmt.Sprintf("[pools.p]\nlisten = \"127.0.0.1:0\"\nprotocol = \"memcache\"\ntiers = [\"l1\", \"db\"]\n\n[pools.l1]\nservant = \"lcache\"\n\n[pools.db]\nservant = \"kvdb\"\nservant_dir = %q\n", f.TempDir())
-	cfg, err := config.Parse([]byte(toml), "fuzz.toml", "toml")
-	if err != nil {
-		f.Fatalf("config: %v", err)
-	}
-	srv, err := New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		f.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { srv.Close() })
-	addr := srv.Addr("p").String()
+	addr := serve(f, parse(f, chainFuzzTOML("memcache", f.TempDir())), nil).Addr("p").String()
 	f.Fuzz(func(t *testing.T, data []byte, split uint16) {
 		fuzzSession(t, addr, data, int(split))
 		c := mcDial(t, addr)

@@ -183,15 +183,7 @@ func TestDefaultChainBothProtocols(t *testing.T) {
 	start := func() *Server {
 		cfg := config.Default(dir)
 		cfg.Pools[0].Listen, cfg.Pools[1].Listen = "127.0.0.1:0", "127.0.0.1:0"
-		srv, err := New(cfg, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := srv.Listen(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { srv.Close() })
-		return srv
+		return serve(t, cfg, nil)
 	}
 	srv := start()
 	r := dial(t, srv.Addr("default").String())

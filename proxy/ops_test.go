@@ -19,15 +19,6 @@ import (
 	"github.com/fae-dev/fae/testkit"
 )
 
-func parse(t *testing.T, toml string) *config.Config {
-	t.Helper()
-	cfg, err := config.Parse([]byte(toml), "test.toml", "toml")
-	if err != nil {
-		t.Fatalf("config: %v\n%s", err, toml)
-	}
-	return cfg
-}
-
 // A reload adds a server and a pool and removes the pool again; the client
 // connection of the kept pool stays open and working throughout.
 func TestReloadKeepsClients(t *testing.T) {
