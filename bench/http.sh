@@ -168,13 +168,6 @@ run_bench() {
 	fi
 }
 
-median() { # median of numbers, ignoring ERR; ERR when none
-	local v=() x
-	for x in "$@"; do [[ $x != ERR ]] && v+=("$x"); done
-	((${#v[@]})) || { echo ERR; return; }
-	printf '%s\n' "${v[@]}" | sort -g | awk '{a[NR]=$1} END { if (NR%2) print a[(NR+1)/2]; else printf "%.2f\n", (a[NR/2]+a[NR/2+1])/2 }'
-}
-
 for t in "${TARGETS[@]}"; do run_bench "$t" 1 >/dev/null; done
 log "warm-up done; each run lasts ${SECS}s"
 declare -A RES CPU
@@ -192,19 +185,6 @@ grep -qi -e 'level=ERROR' -e 'level=WARN' "$WORK/faed.log" &&
 	NOTES+=("faed logged: $(grep -i -m3 -e 'level=ERROR' -e 'level=WARN' "$WORK/faed.log" | tr '\n' ' ' | cut -c1-300)")
 
 # --- report -------------------------------------------------------------------
-# paired A B: the median over rounds of A's rate / B's rate in the same round
-# (A and B are the space-separated values of the rounds, in order); "-" when
-# no round has both. Adjacent runs share the machine's load of the moment, so
-# this moves less than the ratio of the medians when the load changes.
-paired() {
-	local a=($1) b=($2) r=() i
-	for ((i = 0; i < ${#a[@]} && i < ${#b[@]}; i++)); do
-		[[ ${a[i]} == ERR || ${b[i]} == ERR ]] && continue
-		r+=("$(awk -v x="${a[i]}" -v y="${b[i]}" 'BEGIN { printf "%.4f", x / y }')")
-	done
-	((${#r[@]})) || { echo -; return; }
-	printf '%.2f\n' "$(median "${r[@]}")"
-}
 cell() { # cell VALUES...: the median, and how many runs failed if any did
 	local m errs
 	m=$(median "$@")

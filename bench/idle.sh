@@ -46,10 +46,7 @@ faed_binary
 
 # --- servers ------------------------------------------------------------------
 RPORT=$(free_port)
-mkdir -p "$WORK/redis"
-start "redis-server :$RPORT" "$WORK/redis.log" redis-server --bind 127.0.0.1 --port "$RPORT" \
-	--save '' --appendonly no --dir "$WORK/redis" --protected-mode no --daemonize no
-wait_port "$RPORT" "$LASTPID" "$WORK/redis.log"
+start_redis "$RPORT"
 redis-cli -p "$RPORT" set idle:key value >/dev/null
 
 NC_PORT=$(free_port)

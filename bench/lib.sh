@@ -65,3 +65,36 @@ faed_binary() {
 	log "building faed"
 	(cd "$ROOT" && go build -o "$FAED" ./cmd/faed) || die "faed does not build (NO_FAED=1, where offered, measures the others)"
 }
+
+# start_redis PORT: starts a throwaway redis-server (no persistence) on
+# 127.0.0.1:PORT, data in $WORK/redis-PORT, log in $WORK/redis-PORT.log, and
+# waits until it accepts connections.
+start_redis() {
+	local p=$1
+	mkdir -p "$WORK/redis-$p"
+	start "redis-server :$p" "$WORK/redis-$p.log" redis-server --bind 127.0.0.1 --port "$p" \
+		--save '' --appendonly no --dir "$WORK/redis-$p" --protected-mode no --daemonize no
+	wait_port "$p" "$LASTPID" "$WORK/redis-$p.log"
+}
+
+# median NUMBERS...: their median, ignoring ERR; ERR when none.
+median() {
+	local v=() x
+	for x in "$@"; do [[ $x != ERR ]] && v+=("$x"); done
+	((${#v[@]})) || { echo ERR; return; }
+	printf '%s\n' "${v[@]}" | sort -g | awk '{a[NR]=$1} END { if (NR%2) print a[(NR+1)/2]; else printf "%.2f\n", (a[NR/2]+a[NR/2+1])/2 }'
+}
+
+# paired A B: the median over rounds of A's rate / B's rate in the same round
+# (A and B are the space-separated values of the rounds, in order); "-" when
+# no round has both. Adjacent runs share the machine's load of the moment, so
+# this moves less than the ratio of the medians when the load changes.
+paired() {
+	local a=($1) b=($2) r=() i
+	for ((i = 0; i < ${#a[@]} && i < ${#b[@]}; i++)); do
+		[[ ${a[i]} == ERR || ${b[i]} == ERR ]] && continue
+		r+=("$(awk -v x="${a[i]}" -v y="${b[i]}" 'BEGIN { printf "%.4f", x / y }')")
+	done
+	((${#r[@]})) || { echo -; return; }
+	printf '%.2f\n' "$(median "${r[@]}")"
+}

@@ -209,10 +209,7 @@ RPORTS=() MPORTS=()
 for ((i = 0; i < NSERVERS; i++)); do
 	new_port p
 	RPORTS+=("$p")
-	mkdir -p "$WORK/redis-$p"
-	start "redis-server :$p" "$WORK/redis-$p.log" redis-server --bind 127.0.0.1 --port "$p" \
-		--save '' --appendonly no --dir "$WORK/redis-$p" --protected-mode no --daemonize no
-	wait_port "$p" "$LASTPID" "$WORK/redis-$p.log"
+	start_redis "$p"
 	new_port p
 	MPORTS+=("$p")
 	start "memcached :$p" "$WORK/memcached-$p.log" memcached "${MCUSER[@]}" -l 127.0.0.1 -p "$p" \

@@ -59,10 +59,7 @@ RPORTS=()
 for ((i = 0; i < NSERVERS; i++)); do
 	p=$(free_port)
 	RPORTS+=("$p")
-	mkdir -p "$WORK/redis-$p"
-	start "redis-server :$p" "$WORK/redis-$p.log" redis-server --bind 127.0.0.1 --port "$p" \
-		--save '' --appendonly no --dir "$WORK/redis-$p" --protected-mode no --daemonize no
-	wait_port "$p" "$LASTPID" "$WORK/redis-$p.log"
+	start_redis "$p"
 done
 
 NC_PORT=$(free_port)
@@ -155,13 +152,6 @@ run_bench() {
 	[[ -z $rps ]] && status=FAILED
 	echo "$status $target $test -P $p -n $n: $(grep -v -e '^"test"' -e 'fetch server CONFIG' <<<"$out" | tr '\n' ' ')" >>"$WORK/raw.log"
 	echo "${rps:-ERR}"
-}
-
-median() { # median of numbers, ignoring ERR; ERR when none
-	local v=() x
-	for x in "$@"; do [[ $x != ERR ]] && v+=("$x"); done
-	((${#v[@]})) || { echo ERR; return; }
-	printf '%s\n' "${v[@]}" | sort -g | awk '{a[NR]=$1} END { if (NR%2) print a[(NR+1)/2]; else printf "%.2f\n", (a[NR/2]+a[NR/2+1])/2 }'
 }
 
 # Fill the key space so GETs hit: every server gets (about 98% of) all the

@@ -30,10 +30,7 @@ faed_binary
 SERVERS=()
 for ((i = 0; i < 4; i++)); do
 	p=$(free_port)
-	mkdir -p "$WORK/redis-$p"
-	start "redis-server :$p" "$WORK/redis-$p.log" redis-server --bind 127.0.0.1 --port "$p" \
-		--save '' --appendonly no --dir "$WORK/redis-$p" --protected-mode no --daemonize no
-	wait_port "$p" "$LASTPID" "$WORK/redis-$p.log"
+	start_redis "$p"
 	SERVERS+=("\"127.0.0.1:$p:1 redis$i\"")
 done
 declare -A PORT
@@ -59,7 +56,6 @@ rps() { # rps PORT TEST P
 	redis-benchmark -h 127.0.0.1 -p "$1" -c "$CLIENTS" -n "$N" -P "$3" -r 100000 -t "$2" --csv 2>/dev/null |
 		awk -F'"' -v t="${2^^}" '$2 == t { print $4 }'
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END { print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2 }'; }
 
 echo "| test | stack on (rps) | stack off (rps) | on/off |"
 echo "|---|---|---|---|"

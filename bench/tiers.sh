@@ -150,10 +150,7 @@ log "$(cat "$WORK/load.out")"
 
 # --- Redis --------------------------------------------------------------------
 RPORT=$(free_port)
-mkdir -p "$WORK/redis"
-start redis-server "$WORK/redis.log" redis-server --bind 127.0.0.1 --port "$RPORT" \
-	--save '' --appendonly no --dir "$WORK/redis" --protected-mode no --daemonize no
-wait_port "$RPORT" "$LASTPID" "$WORK/redis.log"
+start_redis "$RPORT"
 
 # --- faed config --------------------------------------------------------------
 FPORT=$(free_port)
