@@ -185,13 +185,13 @@ func liveReplica(sv *server) *server {
 // deadError is the error of a request whose server failure accrual took out
 // of service, when nothing else can serve its key.
 func deadError(sv *server) error {
-	msg := service.ErrDead.Error()
+	when := ""
 	if sv.acc != nil {
 		if at := sv.acc.ProbeAt(); !at.IsZero() {
-			msg += fmt.Sprintf("; probed again in %s", max(time.Until(at), 0).Round(time.Millisecond))
+			when = fmt.Sprintf("; probed again in %s", max(time.Until(at), 0).Round(time.Millisecond))
 		}
 	}
-	return &backend.Error{Server: sv.name, Err: fmt.Errorf("%w%s", service.ErrDead, msg[len(service.ErrDead.Error()):])}
+	return &backend.Error{Server: sv.name, Err: fmt.Errorf("%w%s", service.ErrDead, when)}
 }
 
 // begin accounts for call c going to server sv (stack on): the retry budget
