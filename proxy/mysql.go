@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"fmt"
-	"net/url"
 
 	"github.com/fae-dev/fae/config"
 	"github.com/fae-dev/fae/mysqlstore"
@@ -61,9 +60,9 @@ func dsn(m config.MySQL, addr string) string {
 	if user == "" {
 		user = "root"
 	}
-	cred := url.PathEscape(user)
+	cred := user // go-sql-driver takes user and password as they are
 	if m.Password != "" {
-		cred = user + ":" + m.Password
+		cred += ":" + m.Password
 	}
 	return fmt.Sprintf("%s@tcp(%s)/?charset=utf8mb4&parseTime=false", cred, addr)
 }
